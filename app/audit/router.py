@@ -1,0 +1,5 @@
+"""HTTP for audit (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["audit"])

@@ -1,0 +1,65 @@
+"""Authentication: passwords, bearer tokens and API keys to a Principal."""
+
+import uuid
+
+from sqlmodel import Session, select
+
+from app.apikeys.models import ApiKey
+from app.auth.models import Principal, Role
+from app.core.config import Settings
+from app.core.errors import NotAuthenticated
+from app.core.security import (
+    create_access_token,
+    decode_access_token,
+    hash_api_key,
+    verify_password,
+)
+from app.users.models import Token, User, UserKitchen
+
+
+def kitchen_ids_of(session: Session, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """The kitchens a user manages, in a stable order."""
+    stmt = select(UserKitchen.kitchen_id).where(UserKitchen.user_id == user_id)
+    return sorted(session.exec(stmt).all())
+
+
+def login(session: Session, *, username: str, password: str, settings: Settings) -> Token:
+    """A token for valid, active credentials; one answer for every kind of failure."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    ok = verify_password(password, user.password_hash if user else None)
+    if user is None or not ok or not user.active:
+        raise NotAuthenticated("Incorrect username or password", code="invalid_credentials")
+    token = create_access_token(
+        user.id, secret=settings.secret_key, minutes=settings.access_token_minutes
+    )
+    return Token(access_token=token, expires_in=settings.access_token_minutes * 60)
+
+
+def principal_from_token(session: Session, token: str, *, settings: Settings) -> Principal:
+    """The active user a bearer token names, else 401."""
+    user_id = decode_access_token(token, secret=settings.secret_key)
+    user = session.get(User, user_id) if user_id else None
+    if user is None or not user.active:
+        raise NotAuthenticated("Invalid or expired token", code="invalid_token")
+    return Principal(
+        kind="user",
+        id=user.id,
+        name=user.username,
+        role=Role(user.role),
+        region_code=user.region_code,
+        kitchen_ids=frozenset(kitchen_ids_of(session, user.id)),
+    )
+
+
+def principal_from_api_key(session: Session, key: str) -> Principal:
+    """The machine client an unrevoked API key belongs to, else 401."""
+    api_key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
+    if api_key is None or api_key.revoked_at is not None:
+        raise NotAuthenticated("Invalid or revoked API key", code="invalid_api_key")
+    return Principal(
+        kind="api_key",
+        id=api_key.id,
+        name=api_key.name,
+        role=Role(api_key.role),
+        region_code=api_key.region_code,
+    )

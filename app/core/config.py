@@ -1,0 +1,54 @@
+"""Settings from environment variables and an optional `.env` file."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "change-me", "changethis", "secret", "dev-secret-key"}
+
+
+class Settings(BaseSettings):
+    """Every knob the service reads; names match the environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./dapur.db"
+    secret_key: str = "change-me"
+    first_admin_username: str | None = None
+    first_admin_password: str | None = None
+    access_token_minutes: int = 60
+    cors_origins: str = ""
+    log_level: str = "INFO"
+    # Seconds a request may wait for a pooled connection or a statement before the
+    # service answers 503 instead of hanging.
+    db_timeout_seconds: float = 10.0
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "Settings":
+        if self.environment == "production" and (
+            self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "SECRET_KEY must be set to a random value of at least 32 characters "
+                "when ENVIRONMENT=production"
+            )
+        return self
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,71 @@
+"""Engine and session: one transaction per request."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+from app.core.config import Settings
+
+# Deterministic constraint names so migrations read the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+metadata: MetaData = SQLModel.metadata
+
+
+def make_engine(settings: Settings) -> Engine:
+    """An engine for the configured database, tuned for each dialect."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": settings.db_timeout_seconds},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA busy_timeout={int(settings.db_timeout_seconds * 1000)}")
+            cur.close()
+
+        return engine
+    timeout_ms = int(settings.db_timeout_seconds * 1000)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_timeout_seconds,
+        connect_args={
+            "connect_timeout": max(1, int(settings.db_timeout_seconds)),
+            "options": f"-c statement_timeout={timeout_ms} -c lock_timeout={timeout_ms}",
+        },
+    )
+
+
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction commits when the block ends cleanly, else rolls back."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def ping(engine: Engine) -> None:
+    """Raise if the database does not answer."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

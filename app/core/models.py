@@ -1,0 +1,28 @@
+"""Columns every table shares: a server-made UUID and UTC timestamps."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.core.types import UTCDateTime, utcnow
+
+
+class IdTimestamps(SQLModel):
+    """Mixed into every table: `id`, `created_at`, `updated_at` (set on every update)."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        nullable=False,
+        sa_column_kwargs={"onupdate": utcnow},
+    )
+
+
+class Timestamps(SQLModel):
+    """What every public resource returns besides its own fields."""
+
+    created_at: datetime
+    updated_at: datetime

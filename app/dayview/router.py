@@ -1,0 +1,5 @@
+"""HTTP for dayview (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["dayview"])

@@ -1,0 +1,5 @@
+"""HTTP for foods (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["foods"])

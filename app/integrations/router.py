@@ -1,0 +1,5 @@
+"""HTTP for integrations (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["integrations"])

@@ -1,0 +1,121 @@
+"""The Dapur application: `uvicorn app.main:app`."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from app import models as _models  # noqa: F401  (registers every table)
+from app.apikeys.router import router as apikeys_router
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine, session_scope
+from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
+from app.core.logging import configure_logging
+from app.core.metrics import Metrics, MetricsMiddleware
+from app.core.requestid import RequestIdMiddleware
+from app.core.security import use_fast_hashing
+from app.dayview.router import router as dayview_router
+from app.foods.router import router as foods_router
+from app.foodsafety.router import router as foodsafety_router
+from app.integrations.router import router as integrations_router
+from app.kitchens.router import router as kitchens_router
+from app.mealcounts.router import router as mealcounts_router
+from app.menus.router import router as menus_router
+from app.nutrition.router import router as nutrition_router
+from app.ops.router import router as ops_router
+from app.recipes.router import router as recipes_router
+from app.schools.router import router as schools_router
+from app.shifts.router import router as shifts_router
+from app.staff.router import router as staff_router
+from app.users.router import router as users_router
+from app.users.service import ensure_first_admin
+
+logger = logging.getLogger("app")
+
+API_ROUTERS: list[APIRouter] = [
+    auth_router,
+    users_router,
+    apikeys_router,
+    kitchens_router,
+    schools_router,
+    staff_router,
+    shifts_router,
+    foods_router,
+    nutrition_router,
+    recipes_router,
+    menus_router,
+    mealcounts_router,
+    foodsafety_router,
+    dayview_router,
+    integrations_router,
+    audit_router,
+]
+
+DESCRIPTION = """
+Operations service for school kitchens (SPPG) of Indonesia's free nutritious meal
+programme (Makan Bergizi Gratis): staff, shifts, recipes, menus and their nutrition checks,
+meal counts and food-safety checks, and the data health and agriculture offices pull.
+
+Authenticate with `POST /api/v1/auth/token` (users) or an `X-API-Key` header (office systems).
+Errors are RFC 9457 problem details with a stable `code`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for the given settings (the environment's by default)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    if settings.environment == "test":
+        use_fast_hashing()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.first_admin_username and settings.first_admin_password:
+            for session in session_scope(engine):
+                if ensure_first_admin(
+                    session,
+                    username=settings.first_admin_username,
+                    password=settings.first_admin_password,
+                ):
+                    logger.info("created first admin %s", settings.first_admin_username)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Dapur API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.metrics = Metrics()
+
+    install_error_handlers(app)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api/v1")
+    app.include_router(ops_router)
+
+    # Outermost last: request id wraps everything so every log line and error carries it.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+app = create_app()

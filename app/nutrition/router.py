@@ -1,0 +1,5 @@
+"""HTTP for nutrition (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["nutrition"])

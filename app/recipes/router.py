@@ -1,0 +1,5 @@
+"""HTTP for recipes (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["recipes"])

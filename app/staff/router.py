@@ -1,0 +1,5 @@
+"""HTTP for staff (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["staff"])

@@ -1,0 +1,86 @@
+"""Health, readiness, metrics, error shape, migrations."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+
+import app.models  # noqa: F401
+from app.core.config import Settings
+from app.core.db import metadata
+from app.main import create_app
+from tests.builders import assert_problem
+
+
+def test_healthz_and_readyz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 200
+
+
+def test_readyz_is_503_when_database_is_unreachable(settings: Settings) -> None:
+    if settings.is_sqlite:
+        broken = settings.model_copy(update={"database_url": "sqlite:////nonexistent/dir/x.db"})
+    else:
+        broken = settings.model_copy(
+            update={
+                "database_url": "postgresql+psycopg://postgres@127.0.0.1:1/none",
+                "db_timeout_seconds": 1,
+            }
+        )
+    with TestClient(create_app(broken.model_copy(update={"first_admin_username": None}))) as c:
+        assert_problem(c.get("/readyz"), 503, "database_unavailable")
+        assert c.get("/healthz").status_code == 200
+
+
+def test_metrics_are_prometheus_text(client: TestClient) -> None:
+    client.get("/healthz")
+    resp = client.get("/metrics")
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/plain")
+    assert 'dapur_http_requests_total{method="GET",route="/healthz",status="200"}' in resp.text
+
+
+def test_unknown_path_and_method_are_problems(client: TestClient) -> None:
+    assert_problem(client.get("/api/v1/nowhere"), 404, "not_found")
+    assert_problem(client.put("/healthz"), 405, "method_not_allowed")
+
+
+def test_unhandled_error_is_500_without_internals(app: FastAPI, client: TestClient) -> None:
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("SELECT secret FROM users -- stack detail")
+
+    resp = client.get("/boom", headers={"X-Request-ID": "req-123"})
+    body = assert_problem(resp, 500, "internal_error")
+    assert "SELECT" not in resp.text and "Traceback" not in resp.text
+    assert body["request_id"] == "req-123"
+    assert resp.headers["x-request-id"] == "req-123"
+
+
+def test_every_operation_is_documented(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            assert op.get("summary"), f"{method.upper()} {path} has no summary"
+
+
+def test_migrations_match_models(database_url: str) -> None:
+    """Fails when a model changes without a migration (or the reverse)."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+        )
+    engine.dispose()
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_production_refuses_placeholder_secret() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(_env_file=None, environment="production", secret_key="change-me")  # type: ignore[call-arg]
+    ok = Settings(_env_file=None, environment="production", secret_key="x" * 40)  # type: ignore[call-arg]
+    assert ok.environment == "production"
