@@ -7,7 +7,9 @@ from sqlmodel import select
 from app.core.config import get_settings
 from app.core.db import make_engine, session_scope
 
-cli = typer.Typer(help="Dapur operator commands.", no_args_is_help=True)
+cli = typer.Typer(
+    help="Dapur operator commands.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 console = Console(soft_wrap=True)
 
 

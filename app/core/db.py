@@ -32,12 +32,21 @@ def make_engine(settings: Settings) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy's "begin" event, below, say how each transaction begins.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute(f"PRAGMA busy_timeout={int(settings.db_timeout_seconds * 1000)}")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # Write requests take the write lock up front (BEGIN IMMEDIATE), so concurrent
+            # writers queue on busy_timeout instead of failing on a stale read snapshot.
+            mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     timeout_ms = int(settings.db_timeout_seconds * 1000)
@@ -54,9 +63,17 @@ def make_engine(settings: Settings) -> Engine:
     )
 
 
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session whose transaction commits when the block ends cleanly, else rolls back."""
+SQLITE_BEGIN_OPTION = "dapur_sqlite_begin"
+
+
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """A session whose transaction commits when the block ends cleanly, else rolls back.
+
+    `write` sessions on SQLite begin IMMEDIATE (they hold the write lock from the start).
+    """
     with Session(engine, expire_on_commit=False) as session:
+        if write and engine.dialect.name == "sqlite":
+            session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         try:
             yield session
             session.commit()

@@ -21,7 +21,8 @@ def get_engine(request: Request) -> Engine:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, else rolled back."""
-    yield from session_scope(request.app.state.engine)
+    write = request.method not in {"GET", "HEAD", "OPTIONS"}
+    yield from session_scope(request.app.state.engine, write=write)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
