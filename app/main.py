@@ -17,6 +17,7 @@ from app.core.db import make_engine, session_scope
 from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.metrics import Metrics, MetricsMiddleware
+from app.core.openapi import install_openapi
 from app.core.requestid import RequestIdMiddleware
 from app.core.security import use_fast_hashing
 from app.dayview.router import router as dayview_router
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
 
     install_error_handlers(app)
+    install_openapi(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     app.include_router(ops_router)

@@ -10,6 +10,7 @@ from app.auth.models import Principal, Role
 from app.auth.service import principal_from_api_key, principal_from_token
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import Forbidden, NotAuthenticated
+from app.core.openapi import tag_roles
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -47,7 +48,7 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
             )
         return principal
 
-    return check
+    return tag_roles(check, allowed)
 
 
 AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]

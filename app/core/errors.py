@@ -160,10 +160,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(422, "validation_error", f"{where}: {first['msg']}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, f"http_{exc.status_code}")
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 400:
+            # FastAPI answers 400 when it cannot parse a body; the contract calls that 422.
+            return problem(
+                422, "validation_error", detail, errors=[{"loc": ["body"], "msg": detail}]
+            )
+        if exc.status_code == 405:
+            # Routers answer 405 from one route; Allow must list every method of the path.
+            from app.core.routes import allowed_methods
+
+            headers = {
+                **(headers or {}),
+                "Allow": ", ".join(allowed_methods(app, request.url.path)),
+            }
         return problem(exc.status_code, code, detail, headers=headers)
 
     @app.exception_handler(SQLAlchemyError)

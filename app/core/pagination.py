@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.errors import Invalid
+from app.core.schemas import IsoDatetime
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -40,7 +41,7 @@ def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page")] = 100,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
     updated_since: Annotated[
-        datetime | None, Query(description="Only items changed at or after this instant")
+        IsoDatetime | None, Query(description="Only items changed at or after this instant")
     ] = None,
 ) -> PageParams:
     """The paging query parameters every list takes."""

@@ -16,6 +16,7 @@ from app.auth.deps import CurrentPrincipal
 from app.auth.models import Principal, Role
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, NotFound
+from app.core.openapi import tag_roles
 from app.kitchens.models import Kitchen
 
 T = TypeVar("T")
@@ -75,7 +76,7 @@ def kitchen_access(roles: frozenset[Role]) -> Callable[..., Kitchen]:
         ensure_role(principal, roles)
         return visible_kitchen(session, principal, kitchen_id)
 
-    return dep
+    return tag_roles(dep, roles)
 
 
 # Any role that may see the kitchen at all (offices: kitchens in their region).

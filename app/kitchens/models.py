@@ -10,6 +10,7 @@ from sqlmodel import Field
 
 from app.auth.models import REGION_CODE_PATTERN
 from app.core.models import IdTimestamps, Timestamps
+from app.core.schemas import Count
 
 
 def _valid_timezone(name: str) -> str:
@@ -64,7 +65,7 @@ class KitchenCreate(BaseModel):
     region_code: RegionCode
     timezone: Timezone = "Asia/Jakarta"
     address: str | None = PField(default=None, max_length=500)
-    capacity_per_day: int | None = PField(default=None, ge=0)
+    capacity_per_day: Count | None = None
 
 
 class KitchenUpdate(BaseModel):
@@ -77,7 +78,7 @@ class KitchenUpdate(BaseModel):
     region_code: RegionCode | None = None
     timezone: Timezone | None = None
     address: str | None = PField(default=None, max_length=500)
-    capacity_per_day: int | None = PField(default=None, ge=0)
+    capacity_per_day: Count | None = None
 
 
 class KitchenPublic(Timestamps):

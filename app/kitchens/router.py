@@ -15,7 +15,12 @@ from app.users.models import RegionCode
 router = APIRouter(tags=["kitchens"])
 
 
-@router.post("/kitchens", status_code=status.HTTP_201_CREATED, summary="Create a kitchen (admin)")
+@router.post(
+    "/kitchens",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a kitchen (admin)",
+    responses={409: {"description": "`kitchen_code_taken`"}},
+)
 def create_kitchen(_: AdminPrincipal, data: KitchenCreate, session: SessionDep) -> KitchenPublic:
     kitchen = service.create_kitchen(session, data=data)
     return KitchenPublic.model_validate(kitchen, from_attributes=True)
@@ -42,7 +47,11 @@ def get_kitchen(kitchen: VisibleKitchen) -> KitchenPublic:
     return KitchenPublic.model_validate(kitchen, from_attributes=True)
 
 
-@router.patch("/kitchens/{kitchen_id}", summary="Update a kitchen (admin)")
+@router.patch(
+    "/kitchens/{kitchen_id}",
+    summary="Update a kitchen (admin)",
+    responses={409: {"description": "`kitchen_code_taken`"}},
+)
 def update_kitchen(
     _: AdminPrincipal, kitchen: VisibleKitchen, data: KitchenUpdate, session: SessionDep
 ) -> KitchenPublic:

@@ -9,6 +9,7 @@ from fastapi import Depends
 from app.auth.deps import CurrentPrincipal
 from app.auth.models import Role
 from app.core.deps import SessionDep
+from app.core.openapi import tag_roles
 from app.kitchens.deps import KITCHEN_STAFF, OPS_READ, scoped_object
 from app.schools.models import School
 
@@ -18,7 +19,7 @@ def school_access(roles: frozenset[Role]) -> Callable[..., School]:
         school, _ = scoped_object(session, principal, School, school_id, roles=roles, what="School")
         return school
 
-    return dep
+    return tag_roles(dep, roles)
 
 
 ReadableSchool = Annotated[School, Depends(school_access(OPS_READ))]

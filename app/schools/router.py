@@ -16,6 +16,7 @@ router = APIRouter(tags=["schools"])
     "/kitchens/{kitchen_id}/schools",
     status_code=status.HTTP_201_CREATED,
     summary="Add a school a kitchen delivers to",
+    responses={409: {"description": "`npsn_taken`"}},
 )
 def create_school(kitchen: ManagedKitchen, data: SchoolCreate, session: SessionDep) -> SchoolPublic:
     return service.create_school(session, kitchen=kitchen, data=data)
@@ -32,6 +33,10 @@ def get_school(school: ReadableSchool, session: SessionDep) -> SchoolPublic:
     return service.get_school(session, school=school)
 
 
-@router.patch("/schools/{school_id}", summary="Update a school")
+@router.patch(
+    "/schools/{school_id}",
+    summary="Update a school",
+    responses={409: {"description": "`npsn_taken`"}},
+)
 def update_school(school: WritableSchool, data: SchoolUpdate, session: SessionDep) -> SchoolPublic:
     return service.update_school(session, school=school, data=data)

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from app.auth.models import REGION_CODE_PATTERN, Role
 from app.core.models import IdTimestamps, Timestamps
+from app.core.schemas import StrictBool
 
 Username = Annotated[
     str,
@@ -79,7 +80,7 @@ class UserUpdate(BaseModel):
     role: Role | None = None
     kitchen_ids: list[uuid.UUID] | None = None
     region_code: RegionCode | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class UserPublic(Timestamps):

@@ -21,7 +21,12 @@ def _load(session: SessionDep, user_id: uuid.UUID) -> User:
     return user
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, summary="Create a user (admin)")
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a user (admin)",
+    responses={409: {"description": "`username_taken`"}},
+)
 def create_user(_: AdminPrincipal, data: UserCreate, session: SessionDep) -> UserPublic:
     return service.create_user(session, data=data)
 

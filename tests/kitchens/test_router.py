@@ -301,3 +301,21 @@ def test_updated_since_returns_changed_items(client: TestClient, admin: dict[str
     client.patch(f"/api/v1/kitchens/{old['id']}", headers=admin, json={"name": "touched"})
     resp = client.get("/api/v1/kitchens", headers=admin, params={"updated_since": since})
     assert {k["id"] for k in resp.json()["items"]} == {old["id"], new["id"]}
+
+
+@pytest.mark.parametrize("value", [False, True, "3000", 12.5])
+def test_integer_fields_refuse_coercion(
+    client: TestClient, admin: dict[str, str], value: object
+) -> None:
+    """Regression (found by fuzzing): `false` was stored as capacity 0."""
+    body = {"code": "K-strict", "name": "n", "region_code": "32", "capacity_per_day": value}
+    assert_problem(client.post("/api/v1/kitchens", headers=admin, json=body), 422)
+
+
+@pytest.mark.parametrize("value", ["0", "1700000000", "yesterday", "2026-13-01T00:00:00Z"])
+def test_updated_since_must_be_a_datetime(
+    client: TestClient, admin: dict[str, str], value: str
+) -> None:
+    """Regression (found by fuzzing): a bare number was read as a Unix time."""
+    resp = client.get("/api/v1/kitchens", headers=admin, params={"updated_since": value})
+    assert_problem(resp, 422, "validation_error")

@@ -84,3 +84,20 @@ def test_production_refuses_placeholder_secret() -> None:
         Settings(_env_file=None, environment="production", secret_key="change-me")  # type: ignore[call-arg]
     ok = Settings(_env_file=None, environment="production", secret_key="x" * 40)  # type: ignore[call-arg]
     assert ok.environment == "production"
+
+
+def test_405_lists_every_method_of_the_path(client: TestClient, admin: dict[str, str]) -> None:
+    """Regression (found by fuzzing): Allow named only one route's method."""
+    resp = client.delete("/api/v1/users", headers=admin)
+    assert_problem(resp, 405, "method_not_allowed")
+    assert {m.strip() for m in resp.headers["allow"].split(",")} == {"GET", "HEAD", "POST"}
+
+
+def test_unparseable_form_body_is_422(client: TestClient) -> None:
+    """Regression (found by fuzzing): FastAPI answered 400 for a body it cannot parse."""
+    resp = client.post(
+        "/api/v1/auth/token",
+        content=b"\xff\xfe=\x00",
+        headers={"Content-Type": "multipart/form-data; boundary=nothing"},
+    )
+    assert_problem(resp, 422, "validation_error")

@@ -1,0 +1,44 @@
+"""Field types for request bodies and queries that accept exactly what the schema says.
+
+Pydantic's lax mode would take `false` or `"12"` for an integer and a bare number for a
+datetime; clients of a public API should get 422 for those instead of a silent guess.
+"""
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, Strict
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_datetime(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value):
+        raise ValueError("must be an ISO 8601 datetime, e.g. 2026-11-28T02:00:00+07:00")
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("must be a date, YYYY-MM-DD")
+    return value
+
+
+def _real_number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    return value
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+StrictInt = Annotated[int, Strict()]
+Count = Annotated[int, Strict(), Field(ge=0)]
+Number = Annotated[float, BeforeValidator(_real_number)]
+StrictBool = Annotated[bool, Strict()]
