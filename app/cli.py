@@ -77,7 +77,8 @@ def import_tkpi(path: Path) -> None:
         f"rejected: {len(report.rejected)}"
     )
     for row in report.rejected:
-        console.print(f"  line {row.line}: {row.code or '-'}: {row.reason}", markup=False)
+        where = f"line {row.line}, code {row.code}" if row.code else f"line {row.line}"
+        console.print(f"  {where}: {row.reason}", markup=False)
 
 
 def main() -> None:
