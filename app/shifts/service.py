@@ -211,7 +211,7 @@ def _check_overlaps(
     staff: Sequence[Staff],
     window: _Window,
     *,
-    exclude_shift_id: uuid.UUID | None,
+    exclude_shift_id: uuid.UUID,
 ) -> None:
     """Nobody may be on two shifts at once; a shift ending as another starts is fine."""
     names = {s.id: s.full_name for s in staff}
@@ -222,12 +222,11 @@ def _check_overlaps(
             col(Assignment.staff_id).in_(list(names)),
             Assignment.starts_at < window.ends_at,
             Assignment.ends_at > window.starts_at,
+            Assignment.shift_id != exclude_shift_id,
         )
         .order_by(col(Assignment.starts_at), col(Assignment.id))
         .limit(1)
     )
-    if exclude_shift_id is not None:
-        stmt = stmt.where(Assignment.shift_id != exclude_shift_id)
     row = session.exec(stmt).first()
     if row is None:
         return
@@ -248,7 +247,7 @@ def _check_weekly_hours(
     staff: Sequence[Staff],
     window: _Window,
     *,
-    exclude_shift_id: uuid.UUID | None,
+    exclude_shift_id: uuid.UUID,
 ) -> None:
     """Hours in the ISO week of the shift's start (kitchen-local) may not exceed the limit."""
     names = {s.id: s.full_name for s in staff}
@@ -259,11 +258,10 @@ def _check_weekly_hours(
             col(Assignment.staff_id).in_(list(names)),
             Assignment.starts_at >= window.week_start,
             Assignment.starts_at < window.week_end,
+            Assignment.shift_id != exclude_shift_id,
         )
         .group_by(col(Assignment.staff_id))
     )
-    if exclude_shift_id is not None:
-        stmt = stmt.where(Assignment.shift_id != exclude_shift_id)
     already = {staff_id: float(total or 0) for staff_id, total in session.exec(stmt).all()}
     for person in sorted(staff, key=lambda s: s.id):
         before = already.get(person.id, 0.0)
