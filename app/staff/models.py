@@ -2,10 +2,37 @@
 
 import uuid
 from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from sqlmodel import Field
 
-from app.core.models import IdTimestamps
+from app.core.models import IdTimestamps, Timestamps
+
+
+class StaffRole(StrEnum):
+    head = "head"
+    nutritionist = "nutritionist"
+    accountant = "accountant"
+    cook = "cook"
+    cook_assistant = "cook_assistant"
+    prep = "prep"
+    portioning = "portioning"
+    driver = "driver"
+    washer = "washer"
+    cleaner = "cleaner"
+    security = "security"
+
+
+# Roles that touch food: they need a valid food handler certificate to be put on a shift.
+FOOD_HANDLING_ROLES = frozenset(
+    {StaffRole.cook, StaffRole.cook_assistant, StaffRole.prep, StaffRole.portioning}
+)
+
+FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Loose on purpose: people write numbers as "0812-3456-7890" or "+62 812 3456 7890".
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\- ]{6,20}$")]
 
 
 class Staff(IdTimestamps, table=True):
@@ -18,3 +45,62 @@ class Staff(IdTimestamps, table=True):
     food_handler_cert_expires_on: date | None = None
     health_check_on: date | None = None
     active: bool = True
+
+
+class StaffCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "full_name": "Siti Aminah",
+                    "role": "cook",
+                    "phone": "+62 812-3456-7890",
+                    "food_handler_cert_expires_on": "2027-06-30",
+                    "health_check_on": "2026-08-15",
+                }
+            ]
+        },
+    )
+
+    full_name: FullName
+    role: StaffRole
+    phone: Phone | None = None
+    food_handler_cert_expires_on: date | None = None
+    health_check_on: date | None = None
+
+
+class StaffUpdate(BaseModel):
+    """Fields to change; `null` clears an optional field. `active: true` re-activates."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"food_handler_cert_expires_on": "2028-06-30"}]},
+    )
+
+    full_name: FullName | None = None
+    role: StaffRole | None = None
+    phone: Phone | None = None
+    food_handler_cert_expires_on: date | None = None
+    health_check_on: date | None = None
+    active: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _required_fields_cannot_be_cleared(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in ("full_name", "role", "active"):
+                if name in data and data[name] is None:
+                    raise ValueError(f"{name} cannot be null")
+        return data
+
+
+class StaffPublic(Timestamps):
+    id: uuid.UUID
+    kitchen_id: uuid.UUID
+    full_name: str
+    role: StaffRole
+    phone: str | None
+    food_handler_cert_expires_on: date | None
+    health_check_on: date | None
+    active: bool
