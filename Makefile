@@ -30,7 +30,8 @@ run: demo
 test: $(STAMP)
 	$(BIN)/ruff check app tests migrations
 	$(BIN)/mypy
-	$(BIN)/pytest -q -n 2 -p no:cacheprovider
+	@echo "== SQLite"
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q -n 2 -p no:cacheprovider
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$TEST_DATABASE_URL" && \
 		$(BIN)/pytest -q -n 2 -p no:cacheprovider; \

@@ -153,3 +153,9 @@ def install_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def conflicts(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route that answers 409 with these problem codes."""
+    listed = ", ".join(f"`{c}`" for c in codes)
+    return {409: {"description": f"Conflicts with the current state: {listed}"}}

@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, Strict
+from pydantic import AwareDatetime, BeforeValidator, Field, Strict
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,3 +42,4 @@ StrictInt = Annotated[int, Strict()]
 Count = Annotated[int, Strict(), Field(ge=0)]
 Number = Annotated[float, BeforeValidator(_real_number)]
 StrictBool = Annotated[bool, Strict()]
+AwareIsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]

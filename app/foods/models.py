@@ -11,6 +11,7 @@ from sqlalchemy import JSON
 from sqlmodel import Field
 
 from app.core.models import Timestamps
+from app.core.schemas import Number
 from app.nutrition.models import NutrientColumns, Nutrients
 
 
@@ -64,7 +65,7 @@ FoodName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 Commodity = Annotated[
     str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=100)
 ]
-EdiblePortion = Annotated[float, PField(gt=0, le=100, allow_inf_nan=False)]
+EdiblePortion = Annotated[Number, PField(gt=0, le=100, allow_inf_nan=False)]
 
 _EXAMPLE: JsonDict = {
     "code": "DPR-0001",

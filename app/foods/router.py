@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, status
 
 from app.auth.deps import AdminPrincipal, CurrentPrincipal
 from app.core.deps import SessionDep
+from app.core.openapi import conflicts
 from app.core.pagination import Page, PageDep
 from app.foods import service
 from app.foods.models import FoodCreate, FoodGroup, FoodPublic, FoodUpdate
@@ -34,12 +35,19 @@ def get_food(_: CurrentPrincipal, food_id: uuid.UUID, session: SessionDep) -> Fo
     return service.to_public(service.get_food(session, food_id=food_id))
 
 
-@router.post("/foods", status_code=status.HTTP_201_CREATED, summary="Add a food (admin)")
+@router.post(
+    "/foods",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a food (admin)",
+    responses=conflicts("food_code_taken"),
+)
 def create_food(_: AdminPrincipal, data: FoodCreate, session: SessionDep) -> FoodPublic:
     return service.to_public(service.create_food(session, data=data))
 
 
-@router.patch("/foods/{food_id}", summary="Update a food (admin)")
+@router.patch(
+    "/foods/{food_id}", summary="Update a food (admin)", responses=conflicts("food_code_taken")
+)
 def update_food(
     _: AdminPrincipal, food_id: uuid.UUID, data: FoodUpdate, session: SessionDep
 ) -> FoodPublic:

@@ -8,6 +8,7 @@ from pydantic import Field as PField
 from sqlmodel import Field
 
 from app.core.models import IdTimestamps, Timestamps
+from app.core.schemas import Number
 
 
 class TargetGroup(StrEnum):
@@ -79,9 +80,9 @@ class NutritionRule(IdTimestamps, table=True):
     max_share: float
 
 
-NutrientValue = Annotated[float, PField(ge=0, allow_inf_nan=False)]
-TargetValue = Annotated[float, PField(gt=0, allow_inf_nan=False)]
-Share = Annotated[float, PField(gt=0, le=1, allow_inf_nan=False)]
+NutrientValue = Annotated[Number, PField(ge=0, allow_inf_nan=False)]
+TargetValue = Annotated[Number, PField(gt=0, allow_inf_nan=False)]
+Share = Annotated[Number, PField(gt=0, le=1, allow_inf_nan=False)]
 
 
 class Nutrients(BaseModel):

@@ -10,6 +10,7 @@ from pydantic.config import JsonDict
 from sqlmodel import Field
 
 from app.core.models import IdTimestamps, Timestamps
+from app.core.schemas import Number
 
 
 class Recipe(IdTimestamps, table=True):
@@ -44,7 +45,7 @@ class RecipeCategory(StrEnum):
 
 RecipeName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # Edible grams of the food in one standard portion.
-Grams = Annotated[float, PField(gt=0, le=2000, allow_inf_nan=False)]
+Grams = Annotated[Number, PField(gt=0, le=2000, allow_inf_nan=False)]
 
 
 class IngredientIn(BaseModel):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from app.auth.deps import CurrentPrincipal, require_roles
 from app.auth.models import Principal, Role
 from app.core.deps import SessionDep
+from app.core.openapi import conflicts
 from app.core.pagination import Page, PageDep
 from app.recipes import service
 from app.recipes.models import RecipeCreate, RecipePublic, RecipeUpdate
@@ -17,13 +18,22 @@ router = APIRouter(tags=["recipes"])
 RecipeWriter = Annotated[Principal, Depends(require_roles(Role.admin, Role.kitchen_manager))]
 
 
-@router.post("/recipes", status_code=status.HTTP_201_CREATED, summary="Create a recipe")
+@router.post(
+    "/recipes",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a recipe",
+    responses={404: {"description": "`kitchen_id` names a kitchen outside the caller's scope"}},
+)
 def create_recipe(principal: RecipeWriter, data: RecipeCreate, session: SessionDep) -> RecipePublic:
     recipe = service.create_recipe(session, principal=principal, data=data)
     return service.to_public(session, recipe)
 
 
-@router.get("/recipes", summary="List the recipes the caller may read")
+@router.get(
+    "/recipes",
+    summary="List the recipes the caller may read",
+    responses={404: {"description": "`kitchen_id` names a kitchen outside the caller's scope"}},
+)
 def list_recipes(
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -49,7 +59,9 @@ def get_recipe(
     return service.to_public(session, recipe)
 
 
-@router.patch("/recipes/{recipe_id}", summary="Update a recipe")
+@router.patch(
+    "/recipes/{recipe_id}", summary="Update a recipe", responses=conflicts("recipe_in_use")
+)
 def update_recipe(
     principal: RecipeWriter, recipe_id: uuid.UUID, data: RecipeUpdate, session: SessionDep
 ) -> RecipePublic:
@@ -62,6 +74,7 @@ def update_recipe(
     "/recipes/{recipe_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a recipe no menu uses",
+    responses=conflicts("recipe_in_use"),
 )
 def delete_recipe(principal: RecipeWriter, recipe_id: uuid.UUID, session: SessionDep) -> Response:
     recipe = service.writable_recipe(session, principal=principal, recipe_id=recipe_id)

@@ -5,7 +5,6 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     StringConstraints,
@@ -18,6 +17,7 @@ from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field
 
 from app.core.models import IdTimestamps, Timestamps
+from app.core.schemas import AwareIsoDatetime
 from app.core.types import UTCDateTime
 from app.staff.models import StaffRole
 
@@ -79,8 +79,8 @@ class ShiftCreate(BaseModel):
     )
 
     name: ShiftName
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: AwareIsoDatetime
+    ends_at: AwareIsoDatetime
     requirements: Requirements = PField(description="Staff role → headcount needed")
 
     @field_validator("ends_at")
@@ -110,8 +110,8 @@ class ShiftUpdate(BaseModel):
     )
 
     name: ShiftName | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: AwareIsoDatetime | None = None
+    ends_at: AwareIsoDatetime | None = None
     requirements: Requirements | None = None
 
     @model_validator(mode="before")
@@ -138,7 +138,7 @@ class ClockEvent(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"at": "2026-12-01T01:55:00+07:00"}]}
     )
 
-    at: AwareDatetime | None = PField(default=None, description="When; default now")
+    at: AwareIsoDatetime | None = PField(default=None, description="When; default now")
 
 
 class AssignmentPublic(Timestamps):

@@ -1,13 +1,14 @@
 """HTTP for shifts, assignments, clocking in and out, and the timesheet."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
 
 from app.core.deps import SessionDep
+from app.core.openapi import conflicts
 from app.core.pagination import Page, PageDep
+from app.core.schemas import IsoDate
 from app.kitchens.deps import ManagedKitchen
 from app.shifts import service
 from app.shifts.deps import ManagedAssignment, ManagedShift
@@ -24,10 +25,10 @@ from app.shifts.models import (
 router = APIRouter(tags=["shifts"])
 
 FromDate = Annotated[
-    date | None, Query(alias="from", description="First kitchen-local date of the shift start")
+    IsoDate | None, Query(alias="from", description="First kitchen-local date of the shift start")
 ]
 ToDate = Annotated[
-    date | None, Query(description="Last kitchen-local date of the shift start (inclusive)")
+    IsoDate | None, Query(description="Last kitchen-local date of the shift start (inclusive)")
 ]
 OptionalClock = Annotated[ClockEvent | None, Body()]
 
@@ -58,7 +59,13 @@ def get_shift(shift: ManagedShift, session: SessionDep) -> ShiftPublic:
     return service.get_shift(session, shift=shift)
 
 
-@router.patch("/shifts/{shift_id}", summary="Change a shift's name, times or requirements")
+@router.patch(
+    "/shifts/{shift_id}",
+    summary="Change a shift's name, times or requirements",
+    responses=conflicts(
+        "shift_overlap", "certificate_expired", "weekly_hours_exceeded", "role_not_required"
+    ),
+)
 def update_shift(shift: ManagedShift, data: ShiftUpdate, session: SessionDep) -> ShiftPublic:
     return service.update_shift(session, shift=shift, data=data)
 
@@ -67,6 +74,7 @@ def update_shift(shift: ManagedShift, data: ShiftUpdate, session: SessionDep) ->
     "/shifts/{shift_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a shift and its assignments",
+    responses=conflicts("attendance_recorded"),
 )
 def delete_shift(shift: ManagedShift, session: SessionDep) -> Response:
     service.delete_shift(session, shift=shift)
@@ -77,6 +85,14 @@ def delete_shift(shift: ManagedShift, session: SessionDep) -> Response:
     "/shifts/{shift_id}/assignments",
     status_code=status.HTTP_201_CREATED,
     summary="Assign a staff member to a shift",
+    responses=conflicts(
+        "staff_inactive",
+        "already_assigned",
+        "shift_overlap",
+        "certificate_expired",
+        "weekly_hours_exceeded",
+        "role_not_required",
+    ),
 )
 def create_assignment(
     shift: ManagedShift, data: AssignmentCreate, session: SessionDep
@@ -89,6 +105,7 @@ def create_assignment(
     "/shifts/{shift_id}/assignments/{assignment_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Take a staff member off a shift",
+    responses=conflicts("attendance_recorded"),
 )
 def delete_assignment(
     shift: ManagedShift, assignment_id: uuid.UUID, session: SessionDep
@@ -97,7 +114,11 @@ def delete_assignment(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/assignments/{assignment_id}/clock-in", summary="Clock in (default: now)")
+@router.post(
+    "/assignments/{assignment_id}/clock-in",
+    summary="Clock in (default: now)",
+    responses=conflicts("clock_state"),
+)
 def clock_in(
     assignment: ManagedAssignment, session: SessionDep, data: OptionalClock = None
 ) -> AssignmentPublic:
@@ -106,7 +127,11 @@ def clock_in(
     return AssignmentPublic.model_validate(assignment, from_attributes=True)
 
 
-@router.post("/assignments/{assignment_id}/clock-out", summary="Clock out (default: now)")
+@router.post(
+    "/assignments/{assignment_id}/clock-out",
+    summary="Clock out (default: now)",
+    responses=conflicts("clock_state"),
+)
 def clock_out(
     assignment: ManagedAssignment, session: SessionDep, data: OptionalClock = None
 ) -> AssignmentPublic:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from sqlmodel import Field
 
 from app.core.models import IdTimestamps, Timestamps
+from app.core.schemas import IsoDate, StrictBool
 
 
 class StaffRole(StrEnum):
@@ -42,8 +43,8 @@ class Staff(IdTimestamps, table=True):
     full_name: str = Field(max_length=200)
     role: str = Field(max_length=32)
     phone: str | None = Field(default=None, max_length=32)
-    food_handler_cert_expires_on: date | None = None
-    health_check_on: date | None = None
+    food_handler_cert_expires_on: IsoDate | None = None
+    health_check_on: IsoDate | None = None
     active: bool = True
 
 
@@ -66,8 +67,8 @@ class StaffCreate(BaseModel):
     full_name: FullName
     role: StaffRole
     phone: Phone | None = None
-    food_handler_cert_expires_on: date | None = None
-    health_check_on: date | None = None
+    food_handler_cert_expires_on: IsoDate | None = None
+    health_check_on: IsoDate | None = None
 
 
 class StaffUpdate(BaseModel):
@@ -81,9 +82,9 @@ class StaffUpdate(BaseModel):
     full_name: FullName | None = None
     role: StaffRole | None = None
     phone: Phone | None = None
-    food_handler_cert_expires_on: date | None = None
-    health_check_on: date | None = None
-    active: bool | None = None
+    food_handler_cert_expires_on: IsoDate | None = None
+    health_check_on: IsoDate | None = None
+    active: StrictBool | None = None
 
     @model_validator(mode="before")
     @classmethod
