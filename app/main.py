@@ -11,7 +11,9 @@ from starlette.middleware.gzip import GZipMiddleware
 from app import models as _models  # noqa: F401  (registers every table)
 from app.apikeys.router import router as apikeys_router
 from app.audit.router import router as audit_router
+from app.audit.service import install_audit_hooks
 from app.auth.router import router as auth_router
+from app.core.bodylimit import BodySizeLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, session_scope
 from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
@@ -20,6 +22,7 @@ from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.openapi import install_openapi
 from app.core.requestid import RequestIdMiddleware
 from app.core.security import use_fast_hashing
+from app.core.securityheaders import SecurityHeadersMiddleware
 from app.dayview.router import router as dayview_router
 from app.foods.router import router as foods_router
 from app.foodsafety.router import router as foodsafety_router
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.environment == "test":
         use_fast_hashing()
     engine = make_engine(settings)
+    install_audit_hooks()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -106,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Outermost last: request id wraps everything so every log line and error carries it.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -116,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(RequestIdMiddleware)
     return app
 

@@ -2,6 +2,7 @@
 
 from app.apikeys.models import ApiKey
 from app.audit.models import AuditEvent
+from app.auth.models import LoginFailure
 from app.foods.models import Food
 from app.foodsafety.models import FoodSafetyCheck
 from app.idempotency.models import IdempotencyRecord
@@ -23,6 +24,7 @@ __all__ = [
     "FoodSafetyCheck",
     "IdempotencyRecord",
     "Kitchen",
+    "LoginFailure",
     "MealCount",
     "MealCountDay",
     "Menu",

@@ -1,5 +1,67 @@
-"""HTTP for audit (to be built)."""
+"""HTTP for the audit trail (admin, read-only: there is no route that changes it)."""
 
-from fastapi import APIRouter
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.audit import service
+from app.audit.models import AuditEventPublic, AuditFilters
+from app.auth.deps import AdminPrincipal
+from app.core.deps import SessionDep
+from app.core.pagination import Page, PageDep
 
 router = APIRouter(tags=["audit"])
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@router.get(
+    "/audit-events",
+    summary="List recorded writes and logins, oldest first (admin)",
+)
+def list_audit_events(
+    _: AdminPrincipal,
+    session: SessionDep,
+    page: PageDep,
+    actor_id: Annotated[uuid.UUID | None, Query(description="User or API key id")] = None,
+    resource: Annotated[
+        str | None, Query(max_length=64, description="e.g. `kitchens`, `schools`, `auth`")
+    ] = None,
+    resource_id: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[
+        str | None,
+        Query(max_length=16, description="e.g. `create`, `update`, `delete`, `login_failed`"),
+    ] = None,
+    since: Annotated[
+        datetime | None, Query(alias="from", description="Events at or after this instant")
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(alias="to", description="Events at or before this instant")
+    ] = None,
+) -> Page[AuditEventPublic]:
+    filters = AuditFilters(
+        actor_id=actor_id,
+        resource=resource,
+        resource_id=resource_id,
+        action=action,
+        since=_utc(since),
+        until=_utc(until),
+    )
+    rows, cursor = service.list_events(session, filters=filters, page=page)
+    items = [AuditEventPublic.model_validate(e, from_attributes=True) for e in rows]
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get("/audit-events/{event_id}", summary="Get one audit event (admin)")
+def get_audit_event(
+    _: AdminPrincipal, event_id: uuid.UUID, session: SessionDep
+) -> AuditEventPublic:
+    return AuditEventPublic.model_validate(
+        service.get_event(session, event_id=event_id), from_attributes=True
+    )

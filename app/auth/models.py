@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from sqlalchemy import Index
+from sqlmodel import Field
+
+from app.core.models import IdTimestamps
+
 REGION_CODE_RE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 REGION_CODE_PATTERN = REGION_CODE_RE.pattern
 
@@ -56,3 +61,20 @@ class Principal:
     def audit_key(self) -> str:
         """A stable string naming the caller, for idempotency keys and the audit trail."""
         return f"{self.kind}:{self.id}"
+
+
+class LoginFailure(IdTimestamps, table=True):
+    """One failed login, counted against a username and a client address.
+
+    `key` is a hash (`username:<sha256>` or `client:<sha256>`), so attempted usernames,
+    which are sometimes passwords typed into the wrong field, are never stored in clear.
+    Rows older than the throttling window are pruned as new failures arrive.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_key_created_at", "key", "created_at"),
+        Index("ix_login_failures_created_at", "created_at"),
+    )
+
+    key: str = Field(max_length=80)

@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
 from app.auth.deps import CurrentPrincipal
-from app.core.deps import SessionDep, SettingsDep
+from app.core.deps import EngineDep, SessionDep, SettingsDep
 from app.users.models import Me, Token, User
 
 router = APIRouter(tags=["auth"])
@@ -16,14 +16,25 @@ router = APIRouter(tags=["auth"])
 @router.post(
     "/auth/token",
     summary="Log in with username and password (OAuth2 password form)",
-    responses={401: {"description": "Incorrect username or password"}},
+    responses={
+        401: {"description": "Incorrect username or password"},
+        429: {"description": "Too many failed logins for this username or client; see Retry-After"},
+    },
 )
 def login(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
 ) -> Token:
-    return service.login(session, username=form.username, password=form.password, settings=settings)
+    return service.login(
+        engine,
+        username=form.username,
+        password=form.password,
+        client=request.client.host if request.client else "unknown",
+        path=request.url.path,
+        settings=settings,
+    )
 
 
 @router.get("/me", summary="Who am I")

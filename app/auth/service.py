@@ -1,12 +1,17 @@
 """Authentication: passwords, bearer tokens and API keys to a Principal."""
 
 import uuid
+from contextlib import contextmanager
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.apikeys.models import ApiKey
+from app.audit.service import record_login
+from app.auth import throttle
 from app.auth.models import Principal, Role
 from app.core.config import Settings
+from app.core.db import session_scope
 from app.core.errors import NotAuthenticated
 from app.core.security import (
     create_access_token,
@@ -14,6 +19,7 @@ from app.core.security import (
     hash_api_key,
     verify_password,
 )
+from app.core.types import utcnow
 from app.users.models import Token, User, UserKitchen
 
 
@@ -23,15 +29,41 @@ def kitchen_ids_of(session: Session, user_id: uuid.UUID) -> list[uuid.UUID]:
     return sorted(session.exec(stmt).all())
 
 
-def login(session: Session, *, username: str, password: str, settings: Settings) -> Token:
-    """A token for valid, active credentials; one answer for every kind of failure."""
-    user = session.exec(select(User).where(User.username == username)).first()
-    ok = verify_password(password, user.password_hash if user else None)
-    if user is None or not ok or not user.active:
+_transaction = contextmanager(session_scope)
+
+
+def login(
+    engine: Engine,
+    *,
+    username: str,
+    password: str,
+    client: str,
+    path: str,
+    settings: Settings,
+) -> Token:
+    """A token for valid, active credentials; one answer for every kind of failure.
+
+    Runs its own transaction, committed whatever the outcome, so a failed attempt is
+    counted (and audited) even though the request then answers 401.
+    """
+    keys = throttle.keys_for(username=username, client=client)
+    token: str | None = None
+    with _transaction(engine) as session:
+        now = utcnow()
+        throttle.ensure_allowed(session, keys=keys, settings=settings, now=now)
+        user = session.exec(select(User).where(User.username == username)).first()
+        ok = verify_password(password, user.password_hash if user else None)
+        if user is None or not ok or not user.active:
+            throttle.record_failure(session, keys=keys, settings=settings, now=now)
+            record_login(session, user=user, succeeded=False, path=path, status=401)
+        else:
+            throttle.forget_username(session, keys=keys)
+            record_login(session, user=user, succeeded=True, path=path, status=200)
+            token = create_access_token(
+                user.id, secret=settings.secret_key, minutes=settings.access_token_minutes
+            )
+    if token is None:
         raise NotAuthenticated("Incorrect username or password", code="invalid_credentials")
-    token = create_access_token(
-        user.id, secret=settings.secret_key, minutes=settings.access_token_minutes
-    )
     return Token(access_token=token, expires_in=settings.access_token_minutes * 60)
 
 

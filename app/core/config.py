@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     db_timeout_seconds: float = 10.0
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # Failed logins allowed per username, and per client address, within the window;
+    # the next attempt gets 429 until the oldest failure leaves the window. The client
+    # limit is higher because many phones share one carrier-NAT address.
+    login_max_failures: int = 5
+    login_max_failures_per_client: int = 20
+    login_window_seconds: int = 300
+    # Largest request body accepted; larger ones get 413 before they are read.
+    max_body_bytes: int = 1024 * 1024
+    # Strict-Transport-Security max-age sent on requests that arrived over HTTPS
+    # (behind a proxy: run uvicorn with --proxy-headers); 0 sends none.
+    hsts_seconds: int = 31_536_000
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

@@ -66,12 +66,15 @@ def make_engine(settings: Settings) -> Engine:
 SQLITE_BEGIN_OPTION = "dapur_sqlite_begin"
 
 
-def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+def session_scope(
+    engine: Engine, *, write: bool = True, info: dict[str, Any] | None = None
+) -> Iterator[Session]:
     """A session whose transaction commits when the block ends cleanly, else rolls back.
 
     `write` sessions on SQLite begin IMMEDIATE (they hold the write lock from the start).
+    `info` is kept on the session for its event hooks (the request, for the audit trail).
     """
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(engine, expire_on_commit=False, info=info) as session:
         if write and engine.dialect.name == "sqlite":
             session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         try:

@@ -22,7 +22,8 @@ def get_engine(request: Request) -> Engine:
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, else rolled back."""
     write = request.method not in {"GET", "HEAD", "OPTIONS"}
-    yield from session_scope(request.app.state.engine, write=write)
+    # The request rides on the session so the audit hook (app/audit) can describe the write.
+    yield from session_scope(request.app.state.engine, write=write, info={"request": request})
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

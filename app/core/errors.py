@@ -236,13 +236,16 @@ def _database_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True
-        name = type(exc.orig).__name__ if exc.orig is not None else ""
-        return name in {
-            "OperationalError",
-            "InterfaceError",
-            "QueryCanceled",
-            "AdminShutdown",
-            "CannotConnectNow",
-            "ConnectionTimeout",
-        }
+        # By class and ancestors: psycopg raises subclasses such as LockNotAvailable.
+        names = {cls.__name__ for cls in type(exc.orig).__mro__} if exc.orig is not None else set()
+        return not names.isdisjoint(
+            {
+                "OperationalError",
+                "InterfaceError",
+                "QueryCanceled",
+                "AdminShutdown",
+                "CannotConnectNow",
+                "ConnectionTimeout",
+            }
+        )
     return False

@@ -1,0 +1,332 @@
+"""The authorization matrix of CONTRACT §2, generated from the application's route table.
+
+Every /api/v1 route must have a row in ROUTES (a route added without one fails
+`test_every_api_route_has_a_row`). Each row is called by the seven principals of the
+issue and must answer what its access rule implies:
+
+- anonymous: 401 (unless the route is PUBLIC);
+- a role the rule does not name: 403, whatever the object;
+- a rule that is `scoped` (the route addresses an object of kitchen A): 404 for callers
+  who cannot see kitchen A (kitchen B's manager, the other province's health office);
+- otherwise the row's success status.
+
+Adding a route is one line: `Row("POST", "/kitchens/{kitchen_id}/staff", STAFF_A, 201,
+body=lambda w: {...})`. Bodies are valid (FastAPI validates a body before the role
+dependencies run, so an invalid one would answer 422 and hide the rule under test) and
+made fresh for each call, so a second successful create does not collide with the first.
+Path ids come from PATH_IDS (objects of kitchen A), or from a row's own `ids` for routes
+that consume their object (a DELETE gets a fresh one per call). `expect` overrides the
+derived status for a principal where the contract says something the rule cannot.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from tests.builders import (
+    make_api_key,
+    make_kitchen,
+    make_school,
+    make_user,
+    unique,
+)
+from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+
+API = "/api/v1"
+Headers = dict[str, str]
+
+# -- principals --------------------------------------------------------------------------
+
+ANONYMOUS = "anonymous"
+ADMIN = "admin"
+MANAGER_A = "manager_a"
+MANAGER_B = "manager_b"
+HEALTH_A = "health_a"  # health office of kitchen A's regency (32.73)
+HEALTH_OTHER = "health_other"  # health office of another province (35)
+AGRICULTURE = "agriculture"  # agriculture office of kitchen A's province (32)
+
+# Denied callers first, so a destructive success (a DELETE) comes after every refusal.
+PRINCIPALS = [ANONYMOUS, AGRICULTURE, HEALTH_OTHER, MANAGER_B, HEALTH_A, MANAGER_A, ADMIN]
+ROLE = {
+    ADMIN: "admin",
+    MANAGER_A: "kitchen_manager",
+    MANAGER_B: "kitchen_manager",
+    HEALTH_A: "health_office",
+    HEALTH_OTHER: "health_office",
+    AGRICULTURE: "agriculture_office",
+}
+SEES_KITCHEN_A = {ADMIN, MANAGER_A, HEALTH_A, AGRICULTURE}
+
+# -- access rules (CONTRACT §2) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    roles: frozenset[str] = frozenset()
+    scoped: bool = False  # the route addresses an object of kitchen A
+    public: bool = False
+
+
+ALL_ROLES = frozenset(ROLE.values())
+PUBLIC = Access(public=True)
+ANY_ROLE = Access(ALL_ROLES)
+ADMIN_ONLY = Access(frozenset({"admin"}))
+# An object of kitchen A that every role may see within its scope (VisibleKitchen).
+VISIBLE_A = Access(ALL_ROLES, scoped=True)
+# Schools, menus, meal counts, food safety of kitchen A: read (OpsReadKitchen).
+OPS_READ_A = Access(frozenset({"admin", "kitchen_manager", "health_office"}), scoped=True)
+# Writes to kitchen A's operations; staff, shifts, timesheets (ManagedKitchen).
+STAFF_A = Access(frozenset({"admin", "kitchen_manager"}), scoped=True)
+# Admin-only writes to an object of kitchen A (the role gate comes first: 403, not 404).
+ADMIN_A = Access(frozenset({"admin"}), scoped=True)
+
+
+def expected_status(row: "Row", principal: str) -> int:
+    """What CONTRACT §2 says this principal gets from this route."""
+    if principal in row.expect:
+        return row.expect[principal]
+    access = row.access
+    if access.public:
+        return row.ok
+    if principal == ANONYMOUS:
+        return 401
+    if ROLE[principal] not in access.roles:
+        return 403
+    if access.scoped and principal not in SEES_KITCHEN_A:
+        return 404
+    return row.ok
+
+
+# -- the world the matrix runs in --------------------------------------------------------
+
+
+@dataclass
+class World:
+    client: TestClient
+    admin: Headers
+    a: dict[str, Any]  # kitchen A, region 32.73.01
+    b: dict[str, Any]  # kitchen B, region 35.78.02
+    school_a: dict[str, Any]
+    spare_user: dict[str, Any]  # a user no principal logs in as (PATCHed freely)
+    headers: dict[str, Headers] = field(default_factory=dict)
+
+    def new_api_key(self) -> str:
+        """A key nobody uses, to revoke."""
+        return str(make_api_key(self.client, self.admin, "health_office", "32")[0]["id"])
+
+    def an_audit_event(self) -> str:
+        resp = self.client.get(f"{API}/audit-events", params={"limit": 1}, headers=self.admin)
+        return str(resp.json()["items"][0]["id"])
+
+
+def build_world(client: TestClient, admin: Headers) -> World:
+    a = make_kitchen(client, admin, region_code="32.73.01")
+    b = make_kitchen(client, admin, region_code="35.78.02")
+    world = World(
+        client=client,
+        admin=admin,
+        a=a,
+        b=b,
+        school_a=make_school(client, admin, a["id"]),
+        spare_user=make_user(client, admin, "kitchen_manager", kitchen_ids=[a["id"]])[0],
+    )
+    world.headers = {
+        ANONYMOUS: {},
+        ADMIN: admin,
+        MANAGER_A: make_user(client, admin, "kitchen_manager", kitchen_ids=[a["id"]])[1],
+        MANAGER_B: make_user(client, admin, "kitchen_manager", kitchen_ids=[b["id"]])[1],
+        HEALTH_A: make_user(client, admin, "health_office", region_code="32.73")[1],
+        HEALTH_OTHER: make_api_key(client, admin, "health_office", "35")[1],
+        AGRICULTURE: make_api_key(client, admin, "agriculture_office", "32")[1],
+    }
+    return world
+
+
+# Path parameter → the id of an object of kitchen A (or one the caller may touch).
+PATH_IDS: dict[str, Callable[[World], str]] = {
+    "kitchen_id": lambda w: str(w.a["id"]),
+    "school_id": lambda w: str(w.school_a["id"]),
+    "user_id": lambda w: str(w.spare_user["id"]),
+    "api_key_id": lambda w: w.new_api_key(),
+    "event_id": lambda w: w.an_audit_event(),
+}
+
+# -- the table ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str  # template under /api/v1
+    access: Access
+    ok: int = 200
+    body: Callable[[World], Any] | None = None  # JSON
+    form: Callable[[World], dict[str, str]] | None = None
+    ids: dict[str, Callable[[World], str]] = field(default_factory=dict)
+    expect: dict[str, int] = field(default_factory=dict)
+
+
+def _kitchen(w: World) -> dict[str, Any]:
+    return {"code": unique("K-"), "name": "SPPG Baru", "region_code": "32.73.02"}
+
+
+def _school(w: World) -> dict[str, Any]:
+    return {
+        "npsn": unique("9")[-8:].rjust(8, "0"),
+        "name": "SD Negeri Matriks",
+        "level": "sd",
+        "enrolment": {"7-9": 10},
+    }
+
+
+def _user(w: World) -> dict[str, Any]:
+    return {
+        "username": unique("matrix"),
+        "password": "password-matrix",
+        "full_name": "Pengguna Matriks",
+        "role": "kitchen_manager",
+        "kitchen_ids": [w.a["id"]],
+    }
+
+
+ROUTES: list[Row] = [
+    # auth
+    Row(
+        "POST",
+        "/auth/token",
+        PUBLIC,
+        form=lambda w: {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD},
+    ),
+    Row("GET", "/me", ANY_ROLE),
+    # users, api keys: admin only
+    Row("POST", "/users", ADMIN_ONLY, 201, body=_user),
+    Row("GET", "/users", ADMIN_ONLY),
+    Row("GET", "/users/{user_id}", ADMIN_ONLY),
+    Row("PATCH", "/users/{user_id}", ADMIN_ONLY, body=lambda w: {"full_name": "Nama Baru"}),
+    Row(
+        "POST",
+        "/api-keys",
+        ADMIN_ONLY,
+        201,
+        body=lambda w: {"name": unique("key-"), "role": "health_office", "region_code": "32"},
+    ),
+    Row("GET", "/api-keys", ADMIN_ONLY),
+    Row("DELETE", "/api-keys/{api_key_id}", ADMIN_ONLY, 204),
+    # kitchens
+    Row("POST", "/kitchens", ADMIN_ONLY, 201, body=_kitchen),
+    Row("GET", "/kitchens", ANY_ROLE),
+    Row("GET", "/kitchens/{kitchen_id}", VISIBLE_A),
+    Row("PATCH", "/kitchens/{kitchen_id}", ADMIN_A, body=lambda w: {"name": "SPPG A"}),
+    # schools
+    Row("POST", "/kitchens/{kitchen_id}/schools", STAFF_A, 201, body=_school),
+    Row("GET", "/kitchens/{kitchen_id}/schools", OPS_READ_A),
+    Row("GET", "/schools/{school_id}", OPS_READ_A),
+    Row("PATCH", "/schools/{school_id}", STAFF_A, body=lambda w: {"name": "SD Negeri A"}),
+    # audit trail
+    Row("GET", "/audit-events", ADMIN_ONLY),
+    Row("GET", "/audit-events/{event_id}", ADMIN_ONLY),
+]
+
+# -- the route table ---------------------------------------------------------------------
+
+
+def api_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, template under /api/v1) of every API route the application serves."""
+    try:  # FastAPI >= 0.160 keeps included routers as routers; this walks into them.
+        from fastapi.routing import iter_route_contexts
+
+        found = [
+            (ctx.path, ctx.methods)
+            for ctx in iter_route_contexts(app.routes)
+            if isinstance(ctx.original_route, APIRoute)
+        ]
+    except ImportError:
+        found = [(r.path, r.methods) for r in app.routes if isinstance(r, APIRoute)]
+    return {
+        (method, path.removeprefix(API))
+        for path, methods in found
+        if path.startswith(API + "/")
+        for method in (methods or set()) - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_every_api_route_has_a_row(app: FastAPI) -> None:
+    table = [(row.method, row.path) for row in ROUTES]
+    assert len(table) == len(set(table)), "a route has two rows"
+    served = api_routes(app)
+    missing = sorted(served - set(table), key=lambda mp: (mp[1], mp[0]))
+    stale = sorted(set(table) - served)
+    assert not missing, "routes without a row in ROUTES:\n" + "\n".join(
+        f'    Row("{m}", "{p}", <access>, <status>),' for m, p in missing
+    )
+    assert not stale, f"rows for routes the application does not serve: {stale}"
+
+
+# -- the matrix --------------------------------------------------------------------------
+
+
+def _calls(world: World) -> Iterator[tuple[Row, str, int, Any]]:
+    for row in ROUTES:
+        for principal in PRINCIPALS:
+            params = {
+                name[1:-1]: (row.ids.get(name[1:-1]) or PATH_IDS[name[1:-1]])(world)
+                for name in row.path.split("/")
+                if name.startswith("{")
+            }
+            kwargs: dict[str, Any] = {"headers": world.headers[principal]}
+            if row.body is not None:
+                kwargs["json"] = row.body(world)
+            if row.form is not None:
+                kwargs["data"] = row.form(world)
+            resp = world.client.request(row.method, API + row.path.format(**params), **kwargs)
+            yield row, principal, expected_status(row, principal), resp
+
+
+def test_authorization_matrix(client: TestClient, admin: Headers) -> None:
+    world = build_world(client, admin)
+    wrong = []
+    calls = 0
+    for row, principal, expected, resp in _calls(world):
+        calls += 1
+        if resp.status_code != expected:
+            wrong.append(
+                f"{row.method} {row.path} as {principal}: "
+                f"{resp.status_code} (expected {expected}) {resp.text[:160]}"
+            )
+        elif expected >= 400:
+            assert resp.headers["content-type"].startswith("application/problem+json")
+            problem = resp.json()
+            assert set(problem) >= {"type", "title", "status", "detail", "code"}
+            # A refusal says nothing about the object it refused.
+            assert str(world.a["id"]) not in resp.text and world.a["code"] not in resp.text
+    assert calls == len(ROUTES) * len(PRINCIPALS)
+    assert not wrong, f"{len(wrong)} of {calls} calls disagree with CONTRACT §2:\n" + "\n".join(
+        wrong
+    )
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_expected_statuses_follow_the_rules(principal: str) -> None:
+    """The derivation itself, on one rule of each kind (so the table cannot drift silently)."""
+    row = Row("GET", "/x", OPS_READ_A)
+    want = {
+        ANONYMOUS: 401,
+        ADMIN: 200,
+        MANAGER_A: 200,
+        MANAGER_B: 404,
+        HEALTH_A: 200,
+        HEALTH_OTHER: 404,
+        AGRICULTURE: 403,
+    }
+    assert expected_status(row, principal) == want[principal]
+    admin_only_scoped = Row("PATCH", "/x", ADMIN_A)
+    assert expected_status(admin_only_scoped, principal) == {
+        ANONYMOUS: 401,
+        ADMIN: 200,
+    }.get(principal, 403)
+    assert expected_status(Row("POST", "/x", PUBLIC, 200), principal) == 200
