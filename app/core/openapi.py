@@ -82,9 +82,9 @@ def _role_gated(route: APIRoute, all_roles: frozenset[Any]) -> bool:
 
 
 def _uses_database(route: APIRoute) -> bool:
-    from app.core.deps import get_session
+    from app.core.deps import get_engine, get_session
 
-    return any(d.call is get_session for d in _walk(route.dependant))
+    return any(d.call in (get_session, get_engine) for d in _walk(route.dependant))
 
 
 def expected_statuses(route: APIRoute, path: str) -> set[str]:

@@ -10,6 +10,7 @@ from sqlalchemy import JSON
 from sqlmodel import Field
 
 from app.core.models import IdTimestamps, Timestamps
+from app.core.schemas import IsoDate, IsoDatetime, Number, StrictBool
 from app.core.types import UTCDateTime
 
 
@@ -56,12 +57,12 @@ class FoodSafetyCheckCreate(BaseModel):
         },
     )
 
-    service_date: date
-    cooked_at: datetime
-    dispatched_at: datetime | None = None
-    sample_retained: bool
-    organoleptic_ok: bool
-    core_temp_c: float | None = PField(default=None, ge=-50, le=300)
+    service_date: IsoDate
+    cooked_at: IsoDatetime
+    dispatched_at: IsoDatetime | None = None
+    sample_retained: StrictBool
+    organoleptic_ok: StrictBool
+    core_temp_c: Number | None = PField(default=None, ge=-50, le=300)
     notes: str | None = PField(default=None, max_length=2000)
 
     @field_validator("cooked_at", "dispatched_at")

@@ -1,12 +1,12 @@
 """HTTP for food-safety checks."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from app.core.deps import SessionDep
 from app.core.pagination import Page, PageDep
+from app.core.schemas import IsoDate
 from app.foodsafety import service
 from app.foodsafety.deps import ReadableCheck
 from app.foodsafety.models import FoodSafetyCheckCreate, FoodSafetyCheckPublic
@@ -32,9 +32,11 @@ def list_checks(
     kitchen: OpsReadKitchen,
     session: SessionDep,
     page: PageDep,
-    date_from: Annotated[date | None, Query(alias="from", description="First service date")] = None,
+    date_from: Annotated[
+        IsoDate | None, Query(alias="from", description="First service date")
+    ] = None,
     date_to: Annotated[
-        date | None, Query(alias="to", description="Last service date (inclusive)")
+        IsoDate | None, Query(alias="to", description="Last service date (inclusive)")
     ] = None,
 ) -> Page[FoodSafetyCheckPublic]:
     rows, cursor = service.list_checks(

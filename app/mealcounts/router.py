@@ -1,11 +1,11 @@
 """HTTP for meal counts."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.core.deps import SessionDep
+from app.core.schemas import IsoDate
 from app.kitchens.deps import ManagedKitchen, OpsReadKitchen
 from app.mealcounts import service
 from app.mealcounts.models import MealCountDayList, MealCountDayPublic, MealCountsPut
@@ -18,7 +18,7 @@ router = APIRouter(tags=["meal counts"])
     summary="Report a day's meal counts (replaces the day as a whole)",
 )
 def put_meal_counts(
-    kitchen: ManagedKitchen, service_date: date, data: MealCountsPut, session: SessionDep
+    kitchen: ManagedKitchen, service_date: IsoDate, data: MealCountsPut, session: SessionDep
 ) -> MealCountDayPublic:
     return service.put_day(session, kitchen=kitchen, service_date=service_date, data=data)
 
@@ -27,8 +27,10 @@ def put_meal_counts(
 def list_meal_counts(
     kitchen: OpsReadKitchen,
     session: SessionDep,
-    date_from: Annotated[date | None, Query(alias="from", description="First date")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="Last date (inclusive)")] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from", description="First date")] = None,
+    date_to: Annotated[
+        IsoDate | None, Query(alias="to", description="Last date (inclusive)")
+    ] = None,
 ) -> MealCountDayList:
     items = service.list_days(session, kitchen=kitchen, date_from=date_from, date_to=date_to)
     return MealCountDayList(items=items)
@@ -38,6 +40,6 @@ def list_meal_counts(
     "/kitchens/{kitchen_id}/meal-counts/{service_date}", summary="Get one day's meal counts"
 )
 def get_meal_counts(
-    kitchen: OpsReadKitchen, service_date: date, session: SessionDep
+    kitchen: OpsReadKitchen, service_date: IsoDate, session: SessionDep
 ) -> MealCountDayPublic:
     return service.get_day(session, kitchen=kitchen, service_date=service_date)

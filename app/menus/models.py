@@ -12,6 +12,7 @@ from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.models import IdTimestamps, Timestamps
+from app.core.schemas import IsoDate, Number
 from app.core.types import UTCDateTime
 from app.nutrition.models import MealType, TargetGroup
 
@@ -67,8 +68,8 @@ class CheckStatus(StrEnum):
     failed = "fail"
 
 
-Servings = Annotated[float, PField(gt=0, le=100, allow_inf_nan=False)]
-Factor = Annotated[float, PField(gt=0, le=10, allow_inf_nan=False)]
+Servings = Annotated[Number, PField(gt=0, le=100, allow_inf_nan=False)]
+Factor = Annotated[Number, PField(gt=0, le=10, allow_inf_nan=False)]
 PortionFactors = dict[TargetGroup, Factor]
 OverrideReason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)
@@ -98,7 +99,7 @@ _MENU_EXAMPLE: JsonDict = {
 class MenuCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_MENU_EXAMPLE]})
 
-    service_date: date
+    service_date: IsoDate
     meal_type: MealType
     items: MenuItems
     portion_factors: PortionFactors = PField(
@@ -117,7 +118,7 @@ class MenuUpdate(BaseModel):
         },
     )
 
-    service_date: date | None = None
+    service_date: IsoDate | None = None
     meal_type: MealType | None = None
     items: MenuItems | None = None
     portion_factors: PortionFactors | None = None

@@ -1,13 +1,14 @@
 """HTTP for menus, their nutrition check and approval."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth.deps import CurrentPrincipal
 from app.core.deps import SessionDep
+from app.core.openapi import conflicts
 from app.core.pagination import Page, PageDep
+from app.core.schemas import IsoDate
 from app.kitchens.deps import ManagedKitchen, OpsReadKitchen
 from app.menus import service
 from app.menus.deps import ReadableMenu, WritableMenu
@@ -27,6 +28,7 @@ router = APIRouter(tags=["menus"])
     "/kitchens/{kitchen_id}/menus",
     status_code=status.HTTP_201_CREATED,
     summary="Plan a menu (draft) for a date and meal type",
+    responses=conflicts("menu_exists"),
 )
 def create_menu(kitchen: ManagedKitchen, data: MenuCreate, session: SessionDep) -> MenuPublic:
     return service.create_menu(session, kitchen=kitchen, data=data)
@@ -37,9 +39,11 @@ def list_menus(
     kitchen: OpsReadKitchen,
     session: SessionDep,
     page: PageDep,
-    date_from: Annotated[date | None, Query(alias="from", description="First service date")] = None,
+    date_from: Annotated[
+        IsoDate | None, Query(alias="from", description="First service date")
+    ] = None,
     date_to: Annotated[
-        date | None, Query(alias="to", description="Last service date (inclusive)")
+        IsoDate | None, Query(alias="to", description="Last service date (inclusive)")
     ] = None,
     menu_status: Annotated[MenuStatus | None, Query(alias="status")] = None,
 ) -> Page[MenuPublic]:
@@ -59,13 +63,20 @@ def get_menu(menu: ReadableMenu, session: SessionDep) -> MenuPublic:
     return service.to_public(session, menu)
 
 
-@router.patch("/menus/{menu_id}", summary="Change a draft menu")
+@router.patch(
+    "/menus/{menu_id}",
+    summary="Change a draft menu",
+    responses=conflicts("menu_locked", "menu_exists"),
+)
 def update_menu(menu: WritableMenu, data: MenuUpdate, session: SessionDep) -> MenuPublic:
     return service.update_menu(session, menu=menu, data=data)
 
 
 @router.delete(
-    "/menus/{menu_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a draft menu"
+    "/menus/{menu_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a draft menu",
+    responses=conflicts("menu_locked"),
 )
 def delete_menu(menu: WritableMenu, session: SessionDep) -> Response:
     service.delete_menu(session, menu=menu)
@@ -80,7 +91,11 @@ def nutrition_check(menu: ReadableMenu, session: SessionDep) -> NutritionCheck:
     return service.nutrition_check(session, menu=menu)
 
 
-@router.post("/menus/{menu_id}/approve", summary="Approve a menu (override a failing check)")
+@router.post(
+    "/menus/{menu_id}/approve",
+    summary="Approve a menu (override a failing check)",
+    responses=conflicts("nutrition_check_failed", "menu_locked"),
+)
 def approve_menu(
     menu: WritableMenu,
     principal: CurrentPrincipal,

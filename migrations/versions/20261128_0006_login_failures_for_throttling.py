@@ -1,7 +1,7 @@
 """login failures, counted per username and client to throttle password guessing
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-28 13:36:04.265981
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.core.types
 
 revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

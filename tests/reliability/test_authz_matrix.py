@@ -19,8 +19,10 @@ that consume their object (a DELETE gets a fresh one per call). `expect` overrid
 derived status for a principal where the contract says something the rule cannot.
 """
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -35,6 +37,9 @@ from tests.builders import (
     make_user,
     unique,
 )
+from tests.builders.foods import make_food, make_recipe
+from tests.builders.menus import make_menu, make_safety_check, put_counts
+from tests.builders.shifts import clock, local, make_assignment, make_shift, make_staff
 from tests.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 
 API = "/api/v1"
@@ -114,6 +119,7 @@ class World:
     school_a: dict[str, Any]
     spare_user: dict[str, Any]  # a user no principal logs in as (PATCHed freely)
     headers: dict[str, Headers] = field(default_factory=dict)
+    ops: dict[str, Any] = field(default_factory=dict)  # kitchen A's staff, shift, menu, ...
 
     def new_api_key(self) -> str:
         """A key nobody uses, to revoke."""
@@ -144,7 +150,44 @@ def build_world(client: TestClient, admin: Headers) -> World:
         HEALTH_OTHER: make_api_key(client, admin, "health_office", "35")[1],
         AGRICULTURE: make_api_key(client, admin, "agriculture_office", "32")[1],
     }
+    build_operations(world)
     return world
+
+
+_days = itertools.count(1)
+
+
+def next_day() -> str:
+    """A fresh service date, so every menu created gets its own (date, meal type) slot."""
+    return (date(2026, 1, 1) + timedelta(days=next(_days))).isoformat()
+
+
+def build_operations(w: World) -> None:
+    """One object of each kind in kitchen A, for the routes that address one by id."""
+    a, admin, client = str(w.a["id"]), w.admin, w.client
+    food = make_food(client, admin, {"energy_kcal": 100, "protein_g": 5})
+    w.ops["food"] = food
+    w.ops["recipe"] = make_recipe(client, admin, [(food["id"], 100)], kitchen_id=a)
+    w.ops["staff"] = make_staff(client, admin, a)
+    w.ops["shift"] = make_shift(client, admin, a, local("Asia/Jakarta", 2026, 3, 2, 2))
+    w.ops["menu"] = make_menu(
+        client, admin, a, [(w.ops["recipe"]["id"], 1)], service_date=next_day()
+    )
+    w.ops["check"] = make_safety_check(client, admin, a)
+    put_counts(
+        client, admin, a, "2026-03-02", [{"school_id": w.school_a["id"], "target_group": "7-9"}]
+    )
+
+    def fresh_assignment(clocked_in: bool = False) -> dict[str, Any]:
+        start = local("Asia/Jakarta", 2026, 4, 1, 2) + timedelta(days=next(_days))
+        shift = make_shift(client, admin, a, start)
+        staff = make_staff(client, admin, a)
+        assignment = make_assignment(client, admin, shift["id"], staff["id"])
+        if clocked_in:
+            assert clock(client, admin, assignment["id"], "in", start).status_code == 200
+        return assignment
+
+    w.ops["fresh_assignment"] = fresh_assignment
 
 
 # Path parameter → the id of an object of kitchen A (or one the caller may touch).
@@ -154,7 +197,43 @@ PATH_IDS: dict[str, Callable[[World], str]] = {
     "user_id": lambda w: str(w.spare_user["id"]),
     "api_key_id": lambda w: w.new_api_key(),
     "event_id": lambda w: w.an_audit_event(),
+    "food_id": lambda w: str(w.ops["food"]["id"]),
+    "recipe_id": lambda w: str(w.ops["recipe"]["id"]),
+    "staff_id": lambda w: str(w.ops["staff"]["id"]),
+    "shift_id": lambda w: str(w.ops["shift"]["id"]),
+    "menu_id": lambda w: str(w.ops["menu"]["id"]),
+    "check_id": lambda w: str(w.ops["check"]["id"]),
+    "service_date": lambda w: "2026-03-02",
+    "code": lambda w: "7-9",
 }
+
+
+def _fresh_staff(w: World) -> str:
+    return str(make_staff(w.client, w.admin, str(w.a["id"]))["id"])
+
+
+def _fresh_shift(w: World) -> str:
+    start = local("Asia/Jakarta", 2026, 5, 1, 2) + timedelta(days=next(_days))
+    return str(make_shift(w.client, w.admin, str(w.a["id"]), start)["id"])
+
+
+def _fresh_recipe(w: World) -> str:
+    food = str(w.ops["food"]["id"])
+    return str(make_recipe(w.client, w.admin, [(food, 50)], kitchen_id=str(w.a["id"]))["id"])
+
+
+def _fresh_menu(w: World) -> str:
+    recipe = str(w.ops["recipe"]["id"])
+    menu = make_menu(w.client, w.admin, str(w.a["id"]), [(recipe, 1)], service_date=next_day())
+    return str(menu["id"])
+
+
+def _fresh_assignment_pair(w: World) -> str:
+    """The shift of a fresh assignment; the assignment's id waits in w.ops for the next id."""
+    assignment = w.ops["fresh_assignment"]()
+    w.ops["pair_assignment"] = str(assignment["id"])
+    return str(assignment["shift_id"])
+
 
 # -- the table ---------------------------------------------------------------------------
 
@@ -227,6 +306,162 @@ ROUTES: list[Row] = [
     Row("GET", "/kitchens/{kitchen_id}/schools", OPS_READ_A),
     Row("GET", "/schools/{school_id}", OPS_READ_A),
     Row("PATCH", "/schools/{school_id}", STAFF_A, body=lambda w: {"name": "SD Negeri A"}),
+    # staff (personal data: admin and the kitchen's managers only)
+    Row(
+        "POST",
+        "/kitchens/{kitchen_id}/staff",
+        STAFF_A,
+        201,
+        body=lambda w: {"full_name": unique("Staf "), "role": "driver"},
+    ),
+    Row("GET", "/kitchens/{kitchen_id}/staff", STAFF_A),
+    Row("GET", "/staff/{staff_id}", STAFF_A),
+    Row("PATCH", "/staff/{staff_id}", STAFF_A, body=lambda w: {"phone": "0812 3456 789"}),
+    Row("DELETE", "/staff/{staff_id}", STAFF_A, 204, ids={"staff_id": _fresh_staff}),
+    # shifts, assignments, attendance, timesheet
+    Row(
+        "POST",
+        "/kitchens/{kitchen_id}/shifts",
+        STAFF_A,
+        201,
+        body=lambda w: {
+            "name": unique("Shift "),
+            "starts_at": "2026-06-01T02:00:00+07:00",
+            "ends_at": "2026-06-01T10:00:00+07:00",
+            "requirements": {"cook": 2},
+        },
+    ),
+    Row("GET", "/kitchens/{kitchen_id}/shifts", STAFF_A),
+    Row("GET", "/shifts/{shift_id}", STAFF_A),
+    Row("PATCH", "/shifts/{shift_id}", STAFF_A, body=lambda w: {"name": unique("Shift ")}),
+    Row("DELETE", "/shifts/{shift_id}", STAFF_A, 204, ids={"shift_id": _fresh_shift}),
+    Row(
+        "POST",
+        "/shifts/{shift_id}/assignments",
+        STAFF_A,
+        201,
+        body=lambda w: {"staff_id": _fresh_staff(w)},
+    ),
+    Row(
+        "DELETE",
+        "/shifts/{shift_id}/assignments/{assignment_id}",
+        STAFF_A,
+        204,
+        ids={
+            "shift_id": _fresh_assignment_pair,
+            "assignment_id": lambda w: str(w.ops["pair_assignment"]),
+        },
+    ),
+    Row(
+        "POST",
+        "/assignments/{assignment_id}/clock-in",
+        STAFF_A,
+        body=lambda w: {},
+        ids={"assignment_id": lambda w: str(w.ops["fresh_assignment"]()["id"])},
+    ),
+    Row(
+        "POST",
+        "/assignments/{assignment_id}/clock-out",
+        STAFF_A,
+        body=lambda w: {},
+        ids={"assignment_id": lambda w: str(w.ops["fresh_assignment"](clocked_in=True)["id"])},
+    ),
+    Row("GET", "/kitchens/{kitchen_id}/timesheet", STAFF_A),
+    # foods and nutrition reference data: everyone reads, admin writes
+    Row("GET", "/foods", ANY_ROLE),
+    Row("GET", "/foods/{food_id}", ANY_ROLE),
+    Row(
+        "POST",
+        "/foods",
+        ADMIN_ONLY,
+        201,
+        body=lambda w: {
+            "code": unique("MX-"),
+            "name": "Makanan matriks",
+            "food_group": "vegetable",
+            "commodity": "bayam",
+        },
+    ),
+    Row("PATCH", "/foods/{food_id}", ADMIN_ONLY, body=lambda w: {"name": "Makanan A"}),
+    Row("GET", "/nutrition-targets", ANY_ROLE),
+    Row("PUT", "/nutrition-targets/{code}", ADMIN_ONLY, body=lambda w: {"energy_kcal": 1650}),
+    Row("GET", "/nutrition-rules", ANY_ROLE),
+    Row(
+        "PUT",
+        "/nutrition-rules",
+        ADMIN_ONLY,
+        body=lambda w: {"lunch": {"min_share": 0.30, "max_share": 0.35}},
+    ),
+    # recipes: kitchen A's recipe (a national one would be readable by everyone)
+    Row(
+        "POST",
+        "/recipes",
+        STAFF_A,
+        201,
+        body=lambda w: {
+            "name": unique("Resep "),
+            "category": "vegetable",
+            "kitchen_id": w.a["id"],
+            "ingredients": [{"food_id": w.ops["food"]["id"], "grams": 80}],
+        },
+    ),
+    Row("GET", "/recipes", ANY_ROLE),
+    Row("GET", "/recipes/{recipe_id}", VISIBLE_A),
+    Row("PATCH", "/recipes/{recipe_id}", STAFF_A, body=lambda w: {"name": unique("Resep ")}),
+    Row("DELETE", "/recipes/{recipe_id}", STAFF_A, 204, ids={"recipe_id": _fresh_recipe}),
+    # menus
+    Row(
+        "POST",
+        "/kitchens/{kitchen_id}/menus",
+        STAFF_A,
+        201,
+        body=lambda w: {
+            "service_date": next_day(),
+            "meal_type": "lunch",
+            "items": [{"recipe_id": w.ops["recipe"]["id"], "servings": 1}],
+        },
+    ),
+    Row("GET", "/kitchens/{kitchen_id}/menus", OPS_READ_A),
+    Row("GET", "/menus/{menu_id}", OPS_READ_A),
+    Row(
+        "PATCH",
+        "/menus/{menu_id}",
+        STAFF_A,
+        body=lambda w: {"items": [{"recipe_id": w.ops["recipe"]["id"], "servings": 2}]},
+    ),
+    Row("DELETE", "/menus/{menu_id}", STAFF_A, 204, ids={"menu_id": _fresh_menu}),
+    Row("GET", "/menus/{menu_id}/nutrition-check", OPS_READ_A),
+    Row(
+        "POST",
+        "/menus/{menu_id}/approve",
+        STAFF_A,
+        body=lambda w: {"override_reason": "Matrix test approves whatever the check says"},
+        ids={"menu_id": _fresh_menu},
+    ),
+    # meal counts
+    Row(
+        "PUT",
+        "/kitchens/{kitchen_id}/meal-counts/{service_date}",
+        STAFF_A,
+        body=lambda w: {"counts": [{"school_id": w.school_a["id"], "target_group": "7-9"}]},
+    ),
+    Row("GET", "/kitchens/{kitchen_id}/meal-counts", OPS_READ_A),
+    Row("GET", "/kitchens/{kitchen_id}/meal-counts/{service_date}", OPS_READ_A),
+    # food-safety checks
+    Row(
+        "POST",
+        "/kitchens/{kitchen_id}/food-safety-checks",
+        STAFF_A,
+        201,
+        body=lambda w: {
+            "service_date": "2026-03-03",
+            "cooked_at": "2026-03-03T03:00:00+07:00",
+            "sample_retained": True,
+            "organoleptic_ok": True,
+        },
+    ),
+    Row("GET", "/kitchens/{kitchen_id}/food-safety-checks", OPS_READ_A),
+    Row("GET", "/food-safety-checks/{check_id}", OPS_READ_A),
     # audit trail
     Row("GET", "/audit-events", ADMIN_ONLY),
     Row("GET", "/audit-events/{event_id}", ADMIN_ONLY),
