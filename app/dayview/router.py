@@ -1,5 +1,27 @@
-"""HTTP for dayview (to be built)."""
+"""HTTP for the day view."""
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter(tags=["dayview"])
+from fastapi import APIRouter, Query
+
+from app.core.deps import SessionDep
+from app.core.schemas import IsoDate
+from app.dayview import service
+from app.dayview.models import DayView
+from app.kitchens.deps import ManagedKitchen
+
+router = APIRouter(tags=["day view"])
+
+
+@router.get(
+    "/kitchens/{kitchen_id}/today",
+    summary="Everything for one day: menus and checks, shifts and coverage, counts, alerts",
+)
+def today(
+    kitchen: ManagedKitchen,
+    session: SessionDep,
+    day: Annotated[
+        IsoDate | None, Query(alias="date", description="Kitchen-local date; default today")
+    ] = None,
+) -> DayView:
+    return service.day_view(session, kitchen=kitchen, day=day)

@@ -462,6 +462,8 @@ ROUTES: list[Row] = [
     ),
     Row("GET", "/kitchens/{kitchen_id}/food-safety-checks", OPS_READ_A),
     Row("GET", "/food-safety-checks/{check_id}", OPS_READ_A),
+    # the day view holds shifts, so only admin and the kitchen's managers
+    Row("GET", "/kitchens/{kitchen_id}/today", STAFF_A),
     # audit trail
     Row("GET", "/audit-events", ADMIN_ONLY),
     Row("GET", "/audit-events/{event_id}", ADMIN_ONLY),
