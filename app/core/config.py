@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changethis", "secret", "dev-secret-key"}
@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     db_timeout_seconds: float = 10.0
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    # How long a POST's Idempotency-Key and its stored response are kept (at least 24 h).
+    idempotency_ttl_hours: int = Field(default=24, ge=24)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
