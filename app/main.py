@@ -12,6 +12,7 @@ from app import models as _models  # noqa: F401  (registers every table)
 from app.apikeys.router import router as apikeys_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.core.conditional import ConditionalRequestMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, session_scope
 from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
@@ -22,6 +23,7 @@ from app.core.security import use_fast_hashing
 from app.dayview.router import router as dayview_router
 from app.foods.router import router as foods_router
 from app.foodsafety.router import router as foodsafety_router
+from app.idempotency.middleware import IdempotencyMiddleware
 from app.integrations.router import router as integrations_router
 from app.kitchens.router import router as kitchens_router
 from app.mealcounts.router import router as mealcounts_router
@@ -103,6 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
 
     # Outermost last: request id wraps everything so every log line and error carries it.
+    # ETags and stored idempotent answers are of the uncompressed bytes: inside GZip.
+    app.add_middleware(ConditionalRequestMiddleware, settings=settings)
+    app.add_middleware(IdempotencyMiddleware, engine=engine, settings=settings)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.cors_origin_list:
         app.add_middleware(
@@ -110,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origin_list,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After", "Idempotent-Replayed"],
         )
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
