@@ -3,7 +3,8 @@
 `notes`: a GET/PUT resource (PUT replaces or creates, as meal counts do) kept in a dict,
 with an adjustable pause inside the write so races between check and write are wide
 open. `flaky`: a POST that fails (exception or 503) on its first call. `slow`: a POST that
-takes a while, without touching the database.
+takes a while, without touching the database. `echo`: a POST that
+counts its calls. `export`: a streamed CSV.
 """
 
 import threading
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 from app.auth.deps import CurrentPrincipal
@@ -35,6 +36,7 @@ class Notes:
         self.items: dict[str, dict[str, Any]] = {}
         self.write_pause = 0.0
         self.calls: dict[str, int] = {}
+        self.export_may_finish = threading.Event()
 
 
 def notes_router(store: Notes) -> APIRouter:
@@ -61,11 +63,27 @@ def notes_router(store: Notes) -> APIRouter:
             return JSONResponse({"detail": "try again"}, status_code=503)
         return {"text": data.text, "call": store.calls[mode]}
 
+    @router.post("/test-echo", status_code=201)
+    def echo(data: NoteIn) -> dict[str, Any]:
+        store.calls["echo"] = store.calls.get("echo", 0) + 1
+        return {"text": data.text, "call": store.calls["echo"]}
+
     @router.post("/test-slow", status_code=201)
     def slow(data: NoteIn) -> dict[str, Any]:
         store.calls["slow"] = store.calls.get("slow", 0) + 1
         time.sleep(1.0)
         return {"text": data.text, "call": store.calls["slow"]}
+
+    @router.get("/test-export")
+    def export(_: CurrentPrincipal) -> StreamingResponse:
+        def rows() -> Iterator[bytes]:
+            yield b"school,served\n"
+            # The rest comes only once the client has seen the first row: a middleware that
+            # held the stream back would never let this export finish.
+            store.export_may_finish.wait(timeout=30)
+            yield b"SD 1,120\n"
+
+        return StreamingResponse(rows(), media_type="text/csv")
 
     return router
 
