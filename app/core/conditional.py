@@ -6,6 +6,8 @@
 - `PATCH` and `PUT` honour `If-Match`: the middleware computes the resource's current tag
   by sending a `GET` of the same URL with the same credentials through the app (the very
   tag a client got from that `GET`) and answers 412 `precondition_failed` when it differs.
+- A 200 answer to a `PATCH`/`PUT` carries the new `ETag` when its body is exactly what a
+  `GET` of the URL now returns (checked with another `GET`), so a client may write again.
 - The check and the write of one resource do not interleave: every `PATCH`/`PUT` holds a
   per-URL lock, an asyncio lock in this process and, on PostgreSQL, an advisory lock so
   other server processes queue too.
@@ -264,9 +266,38 @@ class ConditionalRequestMiddleware:
                 scope, receive, send, EntityTags.parse(if_match)
             ):
                 return
-            await self.app(scope, receive, send)
+            await self._write_and_tag(scope, receive, send)
         finally:
             await self.locks.release(key, conn)
+
+    async def _write_and_tag(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the write; a 200 answer whose body is exactly what a GET of the URL now
+        returns carries that GET's ETag, so the client can write again without a GET."""
+        start: Message | None = None
+        chunks: list[bytes] = []
+        complete = False
+
+        async def holding_send(message: Message) -> None:
+            nonlocal start, complete
+            if message["type"] == "http.response.start" and _taggable(message):
+                start = message
+            elif message["type"] == "http.response.body" and start is not None:
+                chunks.append(message.get("body", b""))
+                complete = not message.get("more_body", False)
+            else:
+                await send(message)
+
+        await self.app(scope, receive, holding_send)
+        if start is None:
+            return
+        body = b"".join(chunks)
+        headers = MutableHeaders(raw=list(start.get("headers", [])))
+        if complete:
+            current_start, current = await self._current(scope)
+            if current_start["status"] == 200 and current == body:
+                headers["ETag"] = etag_of(body)
+        await send({**start, "headers": headers.raw})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
     async def _if_match_holds(
         self, scope: Scope, receive: Receive, send: Send, expected: EntityTags

@@ -54,6 +54,13 @@ def notes_router(store: Notes) -> APIRouter:
         store.items[name] = {"name": name, "text": data.text}
         return store.items[name]
 
+    @router.patch("/test-notes/{name}")
+    def patch_note(name: str, data: NoteIn, _: CurrentPrincipal) -> dict[str, Any]:
+        if name not in store.items:
+            raise NotFound("Note")
+        store.items[name] = {"name": name, "text": data.text}
+        return {"changed": name}  # not the note itself: an answer no GET gives
+
     @router.post("/test-flaky/{mode}", status_code=201)
     def flaky(mode: str, data: NoteIn) -> Any:
         store.calls[mode] = store.calls.get(mode, 0) + 1

@@ -290,3 +290,46 @@ def test_concurrent_writes_through_two_processes_let_exactly_one_through(
         tag = get_tag(c, "/api/v1/test-notes/board", admin)
     results = _race([live_server, second_server], admin, tag, 4)
     assert sorted(r.status_code for r in results) == [200, 412, 412, 412], [r.text for r in results]
+
+
+def test_a_write_answer_carries_the_new_etag(
+    client: TestClient, admin: Headers, kitchen: dict[str, Any]
+) -> None:
+    url = f"/api/v1/kitchens/{kitchen['id']}"
+    tag = get_tag(client, url, admin)
+    names = ["Satu", "Dua", "Tiga"]
+    for name in names:
+        resp = client.patch(url, json={"name": name}, headers={**admin, "If-Match": tag})
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["etag"] != tag
+        tag = resp.headers["etag"]
+        # The tag a write returns is the tag a GET now returns.
+        assert get_tag(client, url, admin) == tag
+    assert client.get(url, headers=admin).json()["name"] == names[-1]
+
+
+def test_a_put_answer_carries_the_etag_a_get_gives(
+    client: TestClient, admin: Headers, notes: Notes
+) -> None:
+    url = "/api/v1/test-notes/board"
+    created = client.put(url, json={"text": "one"}, headers=admin)
+    assert created.status_code == 200
+    tag = created.headers["etag"]
+    assert get_tag(client, url, admin) == tag
+    second = client.put(url, json={"text": "two"}, headers={**admin, "If-Match": tag})
+    assert second.status_code == 200
+    assert_problem(client.put(url, json={"text": "lost"}, headers={**admin, "If-Match": tag}), 412)
+    assert client.put(
+        url, json={"text": "three"}, headers={**admin, "If-Match": second.headers["etag"]}
+    ).is_success
+
+
+def test_a_write_answer_unlike_the_get_has_no_etag(
+    client: TestClient, admin: Headers, notes: Notes
+) -> None:
+    notes.items["board"] = {"name": "board", "text": "one"}
+    url = "/api/v1/test-notes/board"
+    resp = client.patch(url, json={"text": "two"}, headers=admin)
+    assert resp.status_code == 200
+    assert resp.json() == {"changed": "board"}
+    assert "etag" not in resp.headers
