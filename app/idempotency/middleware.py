@@ -59,29 +59,18 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            await self._handle(scope, receive, send, headers, key)
-        except SQLAlchemyError:
-            logger.warning("idempotency store unavailable on POST %s", scope["path"])
-            unavailable = problem(
-                503,
-                "service_unavailable",
-                "The database is not answering; try again shortly",
-                headers={"Retry-After": "5"},
+            principal = await self._db(
+                lambda s: service.caller_of(
+                    s,
+                    authorization=headers.get("authorization"),
+                    api_key=headers.get("x-api-key"),
+                    settings=self.settings,
+                ),
+                write=False,
             )
-            await unavailable(scope, receive, send)
-
-    async def _handle(
-        self, scope: Scope, receive: Receive, send: Send, headers: Headers, key: str
-    ) -> None:
-        principal = await self._db(
-            lambda s: service.caller_of(
-                s,
-                authorization=headers.get("authorization"),
-                api_key=headers.get("x-api-key"),
-                settings=self.settings,
-            ),
-            write=False,
-        )
+        except SQLAlchemyError:
+            await _unavailable(scope, receive, send)
+            return
         if principal is None:  # anonymous, or credentials the route itself will refuse
             await self.app(scope, receive, send)
             return
@@ -98,7 +87,11 @@ class IdempotencyMiddleware:
         digest = service.request_hash(
             method=scope["method"], path=scope["path"], query=scope["query_string"], body=body
         )
-        claim = await self._claim(principal, key, digest)
+        try:
+            claim = await self._claim(principal, key, digest)
+        except SQLAlchemyError:
+            await _unavailable(scope, replay_receive, send)
+            return
         if claim.outcome == "run":
             assert claim.record_id is not None
             await self._run(scope, replay_receive, send, claim)
@@ -233,6 +226,17 @@ async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
         return await receive()
 
     return body, replay_receive
+
+
+async def _unavailable(scope: Scope, receive: Receive, send: Send) -> None:
+    logger.warning("idempotency store unavailable on POST %s", scope["path"])
+    unavailable = problem(
+        503,
+        "service_unavailable",
+        "The database is not answering; try again shortly",
+        headers={"Retry-After": "5"},
+    )
+    await unavailable(scope, receive, send)
 
 
 async def _send_replay(send: Send, claim: Claim) -> None:
