@@ -14,6 +14,7 @@ from app.audit.router import router as audit_router
 from app.audit.service import install_audit_hooks
 from app.auth.router import router as auth_router
 from app.core.bodylimit import BodySizeLimitMiddleware
+from app.core.conditional import ConditionalRequestMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, session_scope
 from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
@@ -26,6 +27,7 @@ from app.core.securityheaders import SecurityHeadersMiddleware
 from app.dayview.router import router as dayview_router
 from app.foods.router import router as foods_router
 from app.foodsafety.router import router as foodsafety_router
+from app.idempotency.middleware import IdempotencyMiddleware
 from app.integrations.router import router as integrations_router
 from app.kitchens.router import router as kitchens_router
 from app.mealcounts.router import router as mealcounts_router
@@ -109,6 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
 
     # Outermost last: request id wraps everything so every log line and error carries it.
+    # ETags and stored idempotent answers are of the uncompressed bytes: inside GZip.
+    app.add_middleware(ConditionalRequestMiddleware, settings=settings)
+    app.add_middleware(IdempotencyMiddleware, engine=engine, settings=settings)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origin_list:
@@ -117,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origin_list,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After", "Idempotent-Replayed"],
         )
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changethis", "secret", "dev-secret-key"}
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # Strict-Transport-Security max-age sent on requests that arrived over HTTPS
     # (behind a proxy: run uvicorn with --proxy-headers); 0 sends none.
     hsts_seconds: int = 31_536_000
+    # How long a POST's Idempotency-Key and its stored response are kept (at least 24 h).
+    idempotency_ttl_hours: int = Field(default=24, ge=24)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

@@ -109,7 +109,36 @@ def expected_statuses(route: APIRoute, path: str) -> set[str]:
         statuses.add("413")
     if methods & {"PATCH", "PUT"} and path.startswith("/api/"):
         statuses.add("412")
+    if "POST" in methods and "401" in statuses:
+        statuses |= {"409", "422"}  # Idempotency-Key: a retry while the first runs; reuse
     return statuses
+
+
+HEADER_PARAMETERS = {
+    "GET": {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": "An ETag from an earlier GET: 304 with no body when unchanged",
+        "schema": {"type": "string"},
+    },
+    "PATCH": {
+        "name": "If-Match",
+        "in": "header",
+        "required": False,
+        "description": "The ETag the change is based on: 412 when the resource moved on",
+        "schema": {"type": "string"},
+    },
+    "POST": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "A client-chosen key (1-255 visible ASCII characters): a retry with "
+        "the same key and body returns the first answer and creates nothing new",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    },
+}
+HEADER_PARAMETERS["PUT"] = HEADER_PARAMETERS["PATCH"]
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -145,6 +174,13 @@ def install_openapi(app: FastAPI) -> None:
                         "description": description,
                         "content": {"application/problem+json": {"schema": problem_ref}},
                     }
+                header = HEADER_PARAMETERS.get(method)
+                if (
+                    header
+                    and info.path.startswith("/api/")
+                    and (method != "POST" or "401" in responses)
+                ):
+                    op.setdefault("parameters", []).append(header)
                 if method == "GET" and info.path.startswith("/api/"):
                     responses.setdefault("304", {"description": "Not modified (If-None-Match)"})
         for name in ("HTTPValidationError", "ValidationError"):
