@@ -11,6 +11,7 @@ from app.audit.models import AuditEventPublic, AuditFilters
 from app.auth.deps import AdminPrincipal
 from app.core.deps import SessionDep
 from app.core.pagination import Page, PageDep
+from app.core.schemas import IsoDatetime
 
 router = APIRouter(tags=["audit"])
 
@@ -39,10 +40,10 @@ def list_audit_events(
         Query(max_length=16, description="e.g. `create`, `update`, `delete`, `login_failed`"),
     ] = None,
     since: Annotated[
-        datetime | None, Query(alias="from", description="Events at or after this instant")
+        IsoDatetime | None, Query(alias="from", description="Events at or after this instant")
     ] = None,
     until: Annotated[
-        datetime | None, Query(alias="to", description="Events at or before this instant")
+        IsoDatetime | None, Query(alias="to", description="Events at or before this instant")
     ] = None,
 ) -> Page[AuditEventPublic]:
     filters = AuditFilters(

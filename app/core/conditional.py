@@ -262,8 +262,12 @@ class ConditionalRequestMiddleware:
             return
         try:
             if_match = _header(scope, b"if-match")
-            if if_match is not None and not await self._if_match_holds(
-                scope, receive, send, EntityTags.parse(if_match)
+            expected = EntityTags.parse(if_match) if if_match is not None else None
+            # A header naming no entity-tag at all is malformed: treated as absent.
+            if (
+                expected is not None
+                and (expected.any or expected.tags)
+                and not await self._if_match_holds(scope, receive, send, expected)
             ):
                 return
             await self._write_and_tag(scope, receive, send)
@@ -312,6 +316,10 @@ class ConditionalRequestMiddleware:
             return False
         if status == 404 and scope["method"] == "PATCH":
             # Nothing to patch: the PATCH answers 404 itself, as without the header.
+            return True
+        if 400 <= status < 500 and status != 404:
+            # The request itself is wrong (a malformed id, say): the write answers its own
+            # error, as it would without the header (RFC 9110 §13.2.2).
             return True
         current = etag_of(body) if status == 200 else None
         if expected.matches_strongly(current):

@@ -21,6 +21,14 @@ def list_targets(_: CurrentPrincipal, session: SessionDep) -> NutritionTargetLis
     return NutritionTargetList(items=service.list_targets(session))
 
 
+@router.get(
+    "/nutrition-targets/{code}",
+    summary="One group's daily needs (so clients can PUT with If-Match)",
+)
+def get_target(_: CurrentPrincipal, code: str, session: SessionDep) -> NutritionTargetPublic:
+    return service.get_target(session, code=code)
+
+
 @router.put("/nutrition-targets/{code}", summary="Change one group's daily needs (admin)")
 def update_target(
     _: AdminPrincipal, code: str, data: NutritionTargetUpdate, session: SessionDep

@@ -30,13 +30,23 @@ def targets_by_code(session: Session) -> dict[str, NutritionTarget]:
     return {t.code: t for t in session.exec(select(NutritionTarget))}
 
 
+def _target(session: Session, code: str) -> NutritionTarget:
+    target = session.exec(select(NutritionTarget).where(NutritionTarget.code == code)).first()
+    if target is None:
+        raise NotFound("Nutrition target")
+    return target
+
+
+def get_target(session: Session, *, code: str) -> NutritionTargetPublic:
+    """One group's daily targets; 404 for an unknown group code."""
+    return NutritionTargetPublic.model_validate(_target(session, code), from_attributes=True)
+
+
 def update_target(
     session: Session, *, code: str, data: NutritionTargetUpdate
 ) -> NutritionTargetPublic:
     """Replace the values sent for one group; 404 for an unknown group code."""
-    target = session.exec(select(NutritionTarget).where(NutritionTarget.code == code)).first()
-    if target is None:
-        raise NotFound("Nutrition target")
+    target = _target(session, code)
     for field, value in data.model_dump(exclude_none=True).items():
         setattr(target, field, value)
     session.add(target)

@@ -384,6 +384,7 @@ ROUTES: list[Row] = [
     ),
     Row("PATCH", "/foods/{food_id}", ADMIN_ONLY, body=lambda w: {"name": "Makanan A"}),
     Row("GET", "/nutrition-targets", ANY_ROLE),
+    Row("GET", "/nutrition-targets/{code}", ANY_ROLE),
     Row("PUT", "/nutrition-targets/{code}", ADMIN_ONLY, body=lambda w: {"energy_kcal": 1650}),
     Row("GET", "/nutrition-rules", ANY_ROLE),
     Row(
