@@ -112,8 +112,11 @@ def health_meal_counts(
         MealCountLevel, Query(description="Sum per school, kitchen or the kitchens' region")
     ] = MealCountLevel.kitchen,
     format_: FormatQuery = Format.json,
+    updated_since: UpdatedSince = None,
 ) -> Page[MealCountRow] | Response:
-    report = service.meal_counts_report(window=window, group_by=group_by)
+    report = service.meal_counts_report(
+        window=window, group_by=group_by, updated_since=_utc(updated_since)
+    )
     if format_ is Format.csv:
         rows = service.stream_rows(engine, report=report)
         filename = _filename(f"meal-counts-by-{group_by.value}", window)

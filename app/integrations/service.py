@@ -322,10 +322,14 @@ MEAL_COUNT_COLUMNS = {
 }
 
 
-def meal_counts_report(*, window: Window, group_by: MealCountLevel) -> Report:
+def meal_counts_report(
+    *, window: Window, group_by: MealCountLevel, updated_since: datetime | None = None
+) -> Report:
     """Planned, prepared, served and returned counts summed per date, level and group.
 
     SUM skips unknown (null) counts; a sum over nothing but unknown counts stays null.
+    With `updated_since`, only sums holding a count reported at or after it (a PUT
+    rewrites every count of its day, so a re-reported day comes back whole).
     """
     identity: list[Any] = [col(MealCount.service_date), col(Kitchen.region_code)]
     key: list[tuple[str, Parser]] = [("service_date", date.fromisoformat), ("region_code", _text)]
@@ -356,6 +360,8 @@ def meal_counts_report(*, window: Window, group_by: MealCountLevel) -> Report:
         )
         if group_by is MealCountLevel.school:
             stmt = stmt.join(School, col(School.id) == col(MealCount.school_id))
+        if updated_since is not None:
+            stmt = stmt.having(func.max(col(MealCount.updated_at)) >= updated_since)
         if after is not None:
             # The key columns are grouping columns, so filtering rows filters whole groups.
             stmt = stmt.where(_after(order, after))
