@@ -14,6 +14,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby, islice
 from typing import Any
 
@@ -53,6 +54,7 @@ MAX_RANGE_DAYS = 366
 DEMAND_STATUSES = ("draft", "approved")
 # Characters of a Permendagri code that name a province, regency or district.
 REGION_LEVEL_LENGTH = {RegionLevel.province: 2, RegionLevel.regency: 5, RegionLevel.district: 8}
+KG_PLACES = Decimal("0.001")
 # Target groups in AKG order; a menu's nutrition rows come in this order.
 GROUP_ORDER = {str(g): i for i, g in enumerate(TargetGroup)}
 
@@ -560,8 +562,9 @@ def demand_report(
 
 
 def _kg(grams: Any) -> float:
-    """Grams summed at full precision, reported in kg to 3 decimals."""
-    return round(float(grams or 0) / 1000, 3)
+    """Grams summed at full precision, reported in kg to 3 decimals, halves away from zero."""
+    kg = Decimal(repr(float(grams or 0) / 1000))
+    return float(kg.quantize(KG_PLACES, rounding=ROUND_HALF_UP))
 
 
 def _demand_query(
