@@ -66,3 +66,28 @@ def make_safety_check(
     )
     assert resp.status_code == 201, resp.text
     return resp.json()  # type: ignore[no-any-return]
+
+
+def make_menu(
+    client: TestClient,
+    headers: Headers,
+    kitchen_id: str,
+    items: list[tuple[str, float]],
+    **fields: Any,
+) -> dict[str, Any]:
+    """A draft menu of (recipe_id, servings) pairs; lunch on 2026-03-02 unless told."""
+    body = {
+        "service_date": "2026-03-02",
+        "meal_type": "lunch",
+        "items": [{"recipe_id": r, "servings": s} for r, s in items],
+        **fields,
+    }
+    resp = client.post(f"/api/v1/kitchens/{kitchen_id}/menus", json=body, headers=headers)
+    assert resp.status_code == 201, resp.text
+    return resp.json()  # type: ignore[no-any-return]
+
+
+def nutrition_check(client: TestClient, headers: Headers, menu_id: str) -> dict[str, Any]:
+    resp = client.get(f"/api/v1/menus/{menu_id}/nutrition-check", headers=headers)
+    assert resp.status_code == 200, resp.text
+    return resp.json()  # type: ignore[no-any-return]
