@@ -79,7 +79,7 @@ class Report:
     name: str
     columns: tuple[str, ...]
     key: tuple[tuple[str, Parser], ...]
-    produce: Callable[[Session, Key | None], Iterator[Row]]
+    produce: Callable[[Session, Key | None], Generator[Row, None, None]]
 
 
 # ---------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def read_page(
 ) -> tuple[list[Row], str | None]:
     """Up to `limit` rows after `cursor`, and the cursor of the next page (None at the end)."""
     after = _decode_cursor(report, cursor) if cursor else None
-    with closing(report.produce(session, after)) as rows:  # type: ignore[type-var]
+    with closing(report.produce(session, after)) as rows:
         taken = list(islice(rows, limit + 1))
     if len(taken) <= limit:
         return taken, None
@@ -194,7 +194,7 @@ NUTRITION_COLUMNS = (
 def nutrition_report(*, window: Window, updated_since: datetime | None = None) -> Report:
     """One row per approved menu and target group of the check stored at its approval."""
 
-    def produce(session: Session, after: Key | None) -> Iterator[Row]:
+    def produce(session: Session, after: Key | None) -> Generator[Row, None, None]:
         served = (
             select(
                 col(MealCount.kitchen_id),
@@ -352,7 +352,7 @@ def meal_counts_report(
     key.append(("target_group", _text))
     order.append(col(MealCount.target_group))
 
-    def produce(session: Session, after: Key | None) -> Iterator[Row]:
+    def produce(session: Session, after: Key | None) -> Generator[Row, None, None]:
         sums = [func.sum(col(getattr(MealCount, f))).label(f) for f in COUNT_FIELDS]
         stmt = (
             select(*identity, *sums)
@@ -415,7 +415,7 @@ def food_safety_report(*, window: Window, updated_since: datetime | None = None)
         col(fsc.id),
     )
 
-    def produce(session: Session, after: Key | None) -> Iterator[Row]:
+    def produce(session: Session, after: Key | None) -> Generator[Row, None, None]:
         stmt: Any = (
             select(
                 col(fsc.id),
@@ -536,7 +536,7 @@ def demand_report(
     if by is DemandBy.food:
         key.append(("food_code", _text))
 
-    def produce(session: Session, after: Key | None) -> Iterator[Row]:
+    def produce(session: Session, after: Key | None) -> Generator[Row, None, None]:
         stmt = _demand_query(window=window, period=period, by=by, region_level=region_level)
         if after is not None:
             sub = stmt.subquery("demand")
