@@ -87,6 +87,10 @@ VISIBLE_A = Access(ALL_ROLES, scoped=True)
 OPS_READ_A = Access(frozenset({"admin", "kitchen_manager", "health_office"}), scoped=True)
 # Writes to kitchen A's operations; staff, shifts, timesheets (ManagedKitchen).
 STAFF_A = Access(frozenset({"admin", "kitchen_manager"}), scoped=True)
+# Integration pulls: the office's own region (not scoped to kitchen A).
+HEALTH_OFFICES = Access(frozenset({"admin", "health_office"}))
+AGRICULTURE_OFFICES = Access(frozenset({"admin", "agriculture_office"}))
+MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 # Admin-only writes to an object of kitchen A (the role gate comes first: 403, not 404).
 ADMIN_A = Access(frozenset({"admin"}), scoped=True)
 
@@ -246,6 +250,7 @@ class Row:
     ok: int = 200
     body: Callable[[World], Any] | None = None  # JSON
     form: Callable[[World], dict[str, str]] | None = None
+    query: dict[str, str] = field(default_factory=dict)
     ids: dict[str, Callable[[World], str]] = field(default_factory=dict)
     expect: dict[str, int] = field(default_factory=dict)
 
@@ -465,6 +470,11 @@ ROUTES: list[Row] = [
     Row("GET", "/food-safety-checks/{check_id}", OPS_READ_A),
     # the day view holds shifts, so only admin and the kitchen's managers
     Row("GET", "/kitchens/{kitchen_id}/today", STAFF_A),
+    # integrations: offices of their region (another region's office sees no rows)
+    Row("GET", "/integrations/health/nutrition", HEALTH_OFFICES, query=MARCH),
+    Row("GET", "/integrations/health/meal-counts", HEALTH_OFFICES, query=MARCH),
+    Row("GET", "/integrations/health/food-safety", HEALTH_OFFICES, query=MARCH),
+    Row("GET", "/integrations/agriculture/ingredient-demand", AGRICULTURE_OFFICES, query=MARCH),
     # audit trail
     Row("GET", "/audit-events", ADMIN_ONLY),
     Row("GET", "/audit-events/{event_id}", ADMIN_ONLY),
@@ -521,6 +531,8 @@ def _calls(world: World) -> Iterator[tuple[Row, str, int, Any]]:
                 kwargs["json"] = row.body(world)
             if row.form is not None:
                 kwargs["data"] = row.form(world)
+            if row.query:
+                kwargs["params"] = row.query
             resp = world.client.request(row.method, API + row.path.format(**params), **kwargs)
             yield row, principal, expected_status(row, principal), resp
 
