@@ -1,13 +1,27 @@
 """A small demo world for `make run`: one kitchen in Kota Bandung, its schools and users."""
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from sqlmodel import Session, select
 
 import app.models  # noqa: F401
 from app.apikeys.models import ApiKey
-from app.auth.models import Role
+from app.auth.models import Principal, Role
 from app.core.security import hash_api_key, hash_password
+from app.foods.models import Food
 from app.kitchens.models import Kitchen
+from app.mealcounts.models import MealCountsPut
+from app.mealcounts.service import kitchen_today, put_day
+from app.menus.models import Menu, MenuApprove, MenuCreate
+from app.menus.service import approve_menu, create_menu, nutrition_check
+from app.recipes.models import RecipeCreate
+from app.recipes.service import create_recipe
 from app.schools.models import School, SchoolEnrolment
+from app.shifts.models import Shift, ShiftCreate
+from app.shifts.service import assign, create_shift
+from app.staff.models import StaffCreate
+from app.staff.service import create_staff
 from app.users.models import User, UserKitchen
 
 # Demo credentials only: `make run` prints them. Never use them in a real deployment.
@@ -75,7 +89,7 @@ def seed(session: Session) -> None:
             session.flush()
             for group, count in enrolment.items():
                 session.add(SchoolEnrolment(school_id=school.id, target_group=group, count=count))
-    _user(session, *ADMIN, "Demo Administrator", Role.admin)
+    admin = _user(session, *ADMIN, "Demo Administrator", Role.admin)
     manager = _user(session, *MANAGER, "Ibu Siti Rahmawati", Role.kitchen_manager)
     if session.get(UserKitchen, (manager.id, kitchen.id)) is None:
         session.add(UserKitchen(user_id=manager.id, kitchen_id=kitchen.id))
@@ -84,3 +98,153 @@ def seed(session: Session) -> None:
         session, "Dinas Pertanian Jawa Barat (demo)", AGRICULTURE_KEY, Role.agriculture_office, "32"
     )
     session.flush()
+    if session.exec(select(Menu).where(Menu.kitchen_id == kitchen.id)).first() is None:
+        _operations(session, kitchen, admin)
+
+
+# National recipes from the built-in catalogue: (name, category, [(TKPI code, edible grams)]).
+RECIPES = [
+    ("Nasi putih", "staple", [("AP001", 180)]),
+    ("Ayam goreng", "animal_protein", [("FR005", 50), ("KR012", 3)]),
+    ("Telur dadar", "animal_protein", [("HR002", 60), ("KR012", 2)]),
+    ("Tempe goreng", "plant_protein", [("CP076", 25)]),
+    ("Tumis bayam wortel", "vegetable", [("DR008", 50), ("DR166", 25), ("KR012", 5)]),
+    ("Pisang ambon", "fruit", [("ER074", 75)]),
+]
+# Younger pupils eat less than the standard portion, teenagers more.
+PORTION_FACTORS = {
+    "4-6": 0.65,
+    "7-9": 0.8,
+    "10-12-m": 1.0,
+    "10-12-f": 0.95,
+    "13-15-m": 1.15,
+    "13-15-f": 1.0,
+}
+OVERRIDE = "Protein short for some groups; extra egg served at school (demo data)"
+# (name, role, days until the food-handler certificate expires, or None)
+STAFF = [
+    ("Ibu Siti Rahmawati", "head", None),
+    ("Dewi Lestari, S.Gz", "nutritionist", None),
+    ("Asep Sunandar", "cook", 400),
+    ("Rina Marlina", "cook", 400),
+    ("Ujang Hidayat", "cook", 10),  # about to expire: the day view warns
+    ("Euis Kurniasih", "cook", 400),
+    ("Neng Yulianti", "portioning", 400),
+    ("Tati Suryati", "portioning", 400),
+    ("Dadang Supriatna", "portioning", 400),
+    ("Cecep Rustandi", "driver", None),
+    ("Agus Salim", "driver", None),
+]
+
+
+def _operations(session: Session, kitchen: Kitchen, admin: User) -> None:
+    """A fortnight of the kitchen's life around today, made through the domain services."""
+    principal = Principal(kind="user", id=admin.id, name=admin.username, role=Role.admin)
+    today = kitchen_today(kitchen)
+    foods = {f.code: f.id for f in session.exec(select(Food))}
+    recipes = [
+        create_recipe(
+            session,
+            principal=principal,
+            data=RecipeCreate.model_validate(
+                {
+                    "name": name,
+                    "category": category,
+                    "ingredients": [{"food_id": foods[c], "grams": g} for c, g in parts],
+                }
+            ),
+        )
+        for name, category, parts in RECIPES
+    ]
+    staff = [
+        create_staff(
+            session,
+            kitchen=kitchen,
+            data=StaffCreate.model_validate(
+                {
+                    "full_name": name,
+                    "role": role,
+                    "food_handler_cert_expires_on": str(today + timedelta(days=days))
+                    if days
+                    else None,
+                }
+            ),
+        )
+        for name, role, days in STAFF
+    ]
+    # Today's cooking shift needs four cooks; three are on it, so the day view warns.
+    start = datetime.combine(today, time(2, 0), tzinfo=ZoneInfo(kitchen.timezone))
+    shift = create_shift(
+        session,
+        kitchen=kitchen,
+        data=ShiftCreate.model_validate(
+            {
+                "name": "Masak pagi",
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(hours=8)).isoformat(),
+                "requirements": {"cook": 4, "portioning": 3, "driver": 2},
+            }
+        ),
+    )
+    shift_row = session.get(Shift, shift.id)
+    assert shift_row is not None
+    cooks = [s for s in staff if s.role == "cook"][:3]
+    for person in cooks + [s for s in staff if s.role in {"portioning", "driver"}]:
+        assign(session, shift=shift_row, staff_id=person.id)
+
+    # Lunch on every school day (Mon-Sat) from Monday of last week to tomorrow: past menus
+    # approved, today's and tomorrow's drafts; counts for every past day but the last.
+    first = today - timedelta(days=today.weekday() + 7)
+    days = [first + timedelta(days=n) for n in range((today - first).days + 2)]
+    days = [d for d in days if d.weekday() < 6]
+    past = [d for d in days if d < today]
+    enrolment = session.exec(
+        select(SchoolEnrolment).join(School).where(School.kitchen_id == kitchen.id)
+    ).all()
+    for n, day in enumerate(days):
+        # Chicken days take a little tempe, egg days more, to keep protein up.
+        chicken = n % 2 == 0
+        items = [
+            (recipes[0], 1.0),
+            (recipes[1] if chicken else recipes[2], 1.0),
+            (recipes[3], 0.6 if chicken else 1.0),
+            (recipes[4], 1.0),
+            (recipes[5], 1.0),
+        ]
+        menu = create_menu(
+            session,
+            kitchen=kitchen,
+            data=MenuCreate.model_validate(
+                {
+                    "service_date": str(day),
+                    "meal_type": "lunch",
+                    "items": [{"recipe_id": str(r.id), "servings": k} for r, k in items],
+                    "portion_factors": PORTION_FACTORS,
+                }
+            ),
+        )
+        if day < today:
+            row = session.get(Menu, menu.id)
+            assert row is not None
+            check = nutrition_check(session, menu=row)
+            reason = None if check.overall == "pass" else OVERRIDE
+            approve_menu(
+                session, menu=row, principal=principal, data=MenuApprove(override_reason=reason)
+            )
+        if day in past[:-1]:
+            counts = [
+                {
+                    "school_id": str(e.school_id),
+                    "target_group": e.target_group,
+                    "prepared": e.count,
+                    "served": e.count - n % 4,
+                    "returned": n % 4,
+                }
+                for e in enrolment
+            ]
+            put_day(
+                session,
+                kitchen=kitchen,
+                service_date=day,
+                data=MealCountsPut.model_validate({"counts": counts}),
+            )
