@@ -314,12 +314,11 @@ class ConditionalRequestMiddleware:
             await send(start)
             await send({"type": "http.response.body", "body": body, "more_body": False})
             return False
-        if status == 404 and scope["method"] == "PATCH":
-            # Nothing to patch: the PATCH answers 404 itself, as without the header.
-            return True
-        if 400 <= status < 500 and status != 404:
-            # The request itself is wrong (a malformed id, say): the write answers its own
-            # error, as it would without the header (RFC 9110 §13.2.2).
+        if 400 <= status < 500:
+            # Nothing to compare with (a missing kitchen, a malformed id): the write answers
+            # as it would without the header (RFC 9110 §13.2.2). Resources written by PUT
+            # (a day's meal counts) are never deleted, so a tag a client holds always meets
+            # a current representation; a PUT creating a new one is not held back.
             return True
         current = etag_of(body) if status == 200 else None
         if expected.matches_strongly(current):

@@ -55,6 +55,37 @@ DESCRIPTIONS = {
 }
 
 
+# A route whose JSON answer may instead be a DHIS2 dataValueSet (`format=dhis2`) says so
+# with `openapi_extra={ALTERNATIVE_JSON: "DataValueSet"}`.
+ALTERNATIVE_JSON = "x-dapur-alternative-json"
+DATA_VALUE_SET_SCHEMA: dict[str, Any] = {
+    "title": "DataValueSet",
+    "type": "object",
+    "description": "DHIS2 dataValueSets document, codes as identifiers (idScheme=code)",
+    "required": ["dataValues"],
+    "properties": {
+        "dataValues": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["dataElement", "period", "orgUnit", "categoryOptionCombo", "value"],
+                "properties": {
+                    name: {"type": "string"}
+                    for name in (
+                        "dataElement",
+                        "period",
+                        "orgUnit",
+                        "categoryOptionCombo",
+                        "attributeOptionCombo",
+                        "value",
+                    )
+                },
+            },
+        }
+    },
+}
+
+
 def tag_roles(dependency: Callable[..., Any], roles: frozenset[Any]) -> Callable[..., Any]:
     """Mark a dependency as a role gate, so the operation documents 403."""
     setattr(dependency, ROLE_GATE_ATTR, roles)
@@ -150,7 +181,9 @@ def install_openapi(app: FastAPI) -> None:
         schema = get_openapi(
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
-        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = PROBLEM_SCHEMA
+        components["DataValueSet"] = DATA_VALUE_SET_SCHEMA
         problem_ref = {"$ref": "#/components/schemas/Problem"}
         for info in api_routes(app):
             route = info.route
@@ -181,6 +214,11 @@ def install_openapi(app: FastAPI) -> None:
                     and (method != "POST" or "401" in responses)
                 ):
                     op.setdefault("parameters", []).append(header)
+                if op.pop(ALTERNATIVE_JSON, None) == "DataValueSet":
+                    content = responses["200"]["content"]["application/json"]
+                    content["schema"] = {
+                        "anyOf": [content["schema"], {"$ref": "#/components/schemas/DataValueSet"}]
+                    }
                 if method == "GET" and info.path.startswith("/api/"):
                     responses.setdefault("304", {"description": "Not modified (If-None-Match)"})
         for name in ("HTTPValidationError", "ValidationError"):

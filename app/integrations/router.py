@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.core.deps import EngineDep, SessionDep
+from app.core.openapi import ALTERNATIVE_JSON
 from app.core.pagination import Page
 from app.integrations import formats, service
 from app.integrations.deps import AgricultureWindow, HealthWindow, PagingDep
@@ -73,6 +74,7 @@ def _filename(name: str, window: Window) -> str:
     summary="Nutrition of approved menus per target group (health offices)",
     response_model=Page[NutritionRow],
     responses=DHIS2_OK_CONTENT,  # type: ignore[arg-type]
+    openapi_extra={ALTERNATIVE_JSON: "DataValueSet"},
 )
 def health_nutrition(
     window: HealthWindow,
@@ -102,6 +104,7 @@ def health_nutrition(
     # Rows carry only their level's fields (no kitchen fields with group_by=region).
     response_model_exclude_unset=True,
     responses=DHIS2_OK_CONTENT,  # type: ignore[arg-type]
+    openapi_extra={ALTERNATIVE_JSON: "DataValueSet"},
 )
 def health_meal_counts(
     window: HealthWindow,
