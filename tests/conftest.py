@@ -150,9 +150,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(app: FastAPI) -> Iterator[str]:
-    """The app served by a real uvicorn on a free local port, for concurrency tests."""
+def serve(app: FastAPI) -> tuple[str, uvicorn.Server, threading.Thread]:
+    """Serve `app` with a real uvicorn on a free port: (base URL, server, thread)."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -162,6 +161,13 @@ def live_server(app: FastAPI) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app served by a real uvicorn on a free local port, for concurrency tests."""
+    url, server, thread = serve(app)
+    yield url
     server.should_exit = True
     thread.join(timeout=10)

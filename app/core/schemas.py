@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import AwareDatetime, BeforeValidator, Field, Strict
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
@@ -43,3 +44,7 @@ Count = Annotated[int, Strict(), Field(ge=0)]
 Number = Annotated[float, BeforeValidator(_real_number)]
 StrictBool = Annotated[bool, Strict()]
 AwareIsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
+
+# The `from` / `to` date range a list filters on (both inclusive).
+FromDate = Annotated[IsoDate | None, Query(alias="from", description="First date (inclusive)")]
+ToDate = Annotated[IsoDate | None, Query(alias="to", description="Last date (inclusive)")]

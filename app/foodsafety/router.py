@@ -1,12 +1,10 @@
 """HTTP for food-safety checks."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
 from app.core.deps import SessionDep
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IsoDate
+from app.core.schemas import FromDate, ToDate
 from app.foodsafety import service
 from app.foodsafety.deps import ReadableCheck
 from app.foodsafety.models import FoodSafetyCheckCreate, FoodSafetyCheckPublic
@@ -32,12 +30,8 @@ def list_checks(
     kitchen: OpsReadKitchen,
     session: SessionDep,
     page: PageDep,
-    date_from: Annotated[
-        IsoDate | None, Query(alias="from", description="First service date")
-    ] = None,
-    date_to: Annotated[
-        IsoDate | None, Query(alias="to", description="Last service date (inclusive)")
-    ] = None,
+    date_from: FromDate = None,
+    date_to: ToDate = None,
 ) -> Page[FoodSafetyCheckPublic]:
     rows, cursor = service.list_checks(
         session, kitchen=kitchen, date_from=date_from, date_to=date_to, page=page

@@ -1,11 +1,9 @@
 """HTTP for meal counts."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from app.core.deps import SessionDep
-from app.core.schemas import IsoDate
+from app.core.schemas import FromDate, IsoDate, ToDate
 from app.kitchens.deps import ManagedKitchen, OpsReadKitchen
 from app.mealcounts import service
 from app.mealcounts.models import MealCountDayList, MealCountDayPublic, MealCountsPut
@@ -27,10 +25,8 @@ def put_meal_counts(
 def list_meal_counts(
     kitchen: OpsReadKitchen,
     session: SessionDep,
-    date_from: Annotated[IsoDate | None, Query(alias="from", description="First date")] = None,
-    date_to: Annotated[
-        IsoDate | None, Query(alias="to", description="Last date (inclusive)")
-    ] = None,
+    date_from: FromDate = None,
+    date_to: ToDate = None,
 ) -> MealCountDayList:
     items = service.list_days(session, kitchen=kitchen, date_from=date_from, date_to=date_to)
     return MealCountDayList(items=items)

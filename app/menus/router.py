@@ -8,7 +8,7 @@ from app.auth.deps import CurrentPrincipal
 from app.core.deps import SessionDep
 from app.core.openapi import conflicts
 from app.core.pagination import Page, PageDep
-from app.core.schemas import IsoDate
+from app.core.schemas import FromDate, ToDate
 from app.kitchens.deps import ManagedKitchen, OpsReadKitchen
 from app.menus import service
 from app.menus.deps import ReadableMenu, WritableMenu
@@ -39,12 +39,8 @@ def list_menus(
     kitchen: OpsReadKitchen,
     session: SessionDep,
     page: PageDep,
-    date_from: Annotated[
-        IsoDate | None, Query(alias="from", description="First service date")
-    ] = None,
-    date_to: Annotated[
-        IsoDate | None, Query(alias="to", description="Last service date (inclusive)")
-    ] = None,
+    date_from: FromDate = None,
+    date_to: ToDate = None,
     menu_status: Annotated[MenuStatus | None, Query(alias="status")] = None,
 ) -> Page[MenuPublic]:
     items, cursor = service.list_menus(

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
@@ -22,7 +21,7 @@ from app.auth.deps import CurrentPrincipal
 from app.core.config import Settings
 from app.core.errors import NotFound
 from app.main import create_app
-from tests.conftest import _free_port
+from tests.conftest import serve
 
 
 class NoteIn(BaseModel):
@@ -101,20 +100,6 @@ def notes(app: FastAPI) -> Notes:
     store = Notes()
     app.include_router(notes_router(store), prefix="/api/v1")
     return store
-
-
-def serve(app: FastAPI) -> tuple[str, uvicorn.Server, threading.Thread]:
-    """Serve `app` with a real uvicorn on a free port: (base URL, server, thread)."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    return f"http://127.0.0.1:{port}", server, thread
 
 
 @pytest.fixture
