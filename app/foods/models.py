@@ -1,9 +1,49 @@
 """Foods with nutrients per 100 g edible portion (TKPI)."""
 
+import uuid
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PField
+from pydantic.config import JsonDict
 from sqlalchemy import JSON
 from sqlmodel import Field
 
-from app.nutrition.models import NutrientColumns
+from app.core.models import Timestamps
+from app.nutrition.models import NutrientColumns, Nutrients
+
+
+class FoodGroup(StrEnum):
+    """TKPI sections 4.1-4.13, and `other` for anything else."""
+
+    cereal = "cereal"
+    tuber = "tuber"
+    legume = "legume"
+    vegetable = "vegetable"
+    fruit = "fruit"
+    meat = "meat"
+    fish = "fish"
+    egg = "egg"
+    milk = "milk"
+    fat_oil = "fat_oil"
+    sugar = "sugar"
+    spice = "spice"
+    beverage = "beverage"
+    other = "other"
+
+
+class Allergen(StrEnum):
+    gluten = "gluten"
+    crustacean = "crustacean"
+    egg = "egg"
+    fish = "fish"
+    peanut = "peanut"
+    soy = "soy"
+    milk = "milk"
+    tree_nut = "tree_nut"
+    sesame = "sesame"
+    sulphite = "sulphite"
 
 
 class Food(NutrientColumns, table=True):
@@ -16,3 +56,76 @@ class Food(NutrientColumns, table=True):
     edible_portion_pct: float = 100.0
     allergens: list[str] = Field(default_factory=list, sa_type=JSON)
     builtin: bool = False
+
+
+FOOD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+FoodCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=FOOD_CODE_PATTERN)]
+FoodName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Commodity = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=100)
+]
+EdiblePortion = Annotated[float, PField(gt=0, le=100, allow_inf_nan=False)]
+
+_EXAMPLE: JsonDict = {
+    "code": "DPR-0001",
+    "name": "Tempe kedelai murni, mentah",
+    "food_group": "legume",
+    "commodity": "tempe",
+    "edible_portion_pct": 100,
+    "allergens": ["soy"],
+    "nutrients": {
+        "energy_kcal": 201,
+        "protein_g": 20.8,
+        "fat_g": 8.8,
+        "carbohydrate_g": 13.5,
+        "fiber_g": 1.4,
+        "calcium_mg": 155,
+        "iron_mg": 4.0,
+        "vitamin_a_mcg": None,
+        "vitamin_c_mg": 0,
+        "sodium_mg": 9,
+    },
+}
+
+
+class FoodCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+
+    code: FoodCode
+    name: FoodName
+    food_group: FoodGroup
+    commodity: Commodity
+    edible_portion_pct: EdiblePortion = 100.0
+    allergens: list[Allergen] = []
+    nutrients: Nutrients = Nutrients()
+
+
+class FoodUpdate(BaseModel):
+    """Fields to change; inside `nutrients` only the keys sent change (null clears one)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"edible_portion_pct": 85, "nutrients": {"sodium_mg": 12}}]
+        },
+    )
+
+    code: FoodCode | None = None
+    name: FoodName | None = None
+    food_group: FoodGroup | None = None
+    commodity: Commodity | None = None
+    edible_portion_pct: EdiblePortion | None = None
+    allergens: list[Allergen] | None = None
+    nutrients: Nutrients | None = None
+
+
+class FoodPublic(Timestamps):
+    id: uuid.UUID
+    code: str
+    name: str
+    food_group: str
+    commodity: str
+    edible_portion_pct: float
+    allergens: list[str]
+    nutrients: Nutrients
+    builtin: bool

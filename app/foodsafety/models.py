@@ -1,12 +1,15 @@
 """Food-safety checks of a day's cooking and dispatch."""
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import Field as PField
 from sqlalchemy import JSON
 from sqlmodel import Field
 
-from app.core.models import IdTimestamps
+from app.core.models import IdTimestamps, Timestamps
 from app.core.types import UTCDateTime
 
 
@@ -22,3 +25,61 @@ class FoodSafetyCheck(IdTimestamps, table=True):
     core_temp_c: float | None = None
     notes: str | None = None
     flags: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class SafetyFlag(StrEnum):
+    """What a check found wrong, in the contract's order."""
+
+    no_sample_retained = "no_sample_retained"
+    organoleptic_failed = "organoleptic_failed"
+    core_temp_below_75c = "core_temp_below_75c"
+    dispatch_over_4h = "dispatch_over_4h"
+
+
+class FoodSafetyCheckCreate(BaseModel):
+    """A day's check: datetimes without an offset are read as UTC."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "service_date": "2026-11-28",
+                    "cooked_at": "2026-11-28T03:30:00+07:00",
+                    "dispatched_at": "2026-11-28T06:15:00+07:00",
+                    "sample_retained": True,
+                    "organoleptic_ok": True,
+                    "core_temp_c": 82.5,
+                    "notes": "Sampel disimpan 2x24 jam di kulkas",
+                }
+            ]
+        },
+    )
+
+    service_date: date
+    cooked_at: datetime
+    dispatched_at: datetime | None = None
+    sample_retained: bool
+    organoleptic_ok: bool
+    core_temp_c: float | None = PField(default=None, ge=-50, le=300)
+    notes: str | None = PField(default=None, max_length=2000)
+
+    @field_validator("cooked_at", "dispatched_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+
+class FoodSafetyCheckPublic(Timestamps):
+    id: uuid.UUID
+    kitchen_id: uuid.UUID
+    service_date: date
+    cooked_at: datetime
+    dispatched_at: datetime | None
+    sample_retained: bool
+    organoleptic_ok: bool
+    core_temp_c: float | None
+    notes: str | None
+    flags: list[SafetyFlag]

@@ -2,13 +2,18 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PField
+from pydantic.config import JsonDict
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models import IdTimestamps
+from app.core.models import IdTimestamps, Timestamps
 from app.core.types import UTCDateTime
+from app.nutrition.models import MealType, TargetGroup
 
 
 class Menu(IdTimestamps, table=True):
@@ -43,3 +48,147 @@ class MenuPortionFactor(SQLModel, table=True):
     menu_id: uuid.UUID = Field(foreign_key="menus.id", primary_key=True, ondelete="CASCADE")
     target_group: str = Field(max_length=16, primary_key=True)
     factor: float
+
+
+class MenuStatus(StrEnum):
+    draft = "draft"
+    approved = "approved"
+
+
+class NutrientStatus(StrEnum):
+    ok = "ok"
+    low = "low"
+    high = "high"
+    unknown = "unknown"  # the group has no usable target for this nutrient
+
+
+class CheckStatus(StrEnum):
+    passed = "pass"
+    failed = "fail"
+
+
+Servings = Annotated[float, PField(gt=0, le=100, allow_inf_nan=False)]
+Factor = Annotated[float, PField(gt=0, le=10, allow_inf_nan=False)]
+PortionFactors = dict[TargetGroup, Factor]
+OverrideReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)
+]
+
+
+class MenuItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recipe_id: uuid.UUID
+    servings: Servings = 1.0
+
+
+MenuItems = Annotated[list[MenuItemIn], PField(min_length=1, max_length=50)]
+
+_MENU_EXAMPLE: JsonDict = {
+    "service_date": "2026-11-30",
+    "meal_type": "lunch",
+    "items": [
+        {"recipe_id": "0b6f3c1e-8d4a-4c55-9d2e-1f0a2b3c4d5e", "servings": 1},
+        {"recipe_id": "5c1d7e2a-3b4f-4a6e-8c9d-0e1f2a3b4c5d", "servings": 0.5},
+    ],
+    "portion_factors": {"7-9": 0.8, "10-12-m": 1.2},
+}
+
+
+class MenuCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_MENU_EXAMPLE]})
+
+    service_date: date
+    meal_type: MealType
+    items: MenuItems
+    portion_factors: PortionFactors = PField(
+        default_factory=dict,
+        description="Share of the standard portion per target group; 1.0 for groups not named",
+    )
+
+
+class MenuUpdate(BaseModel):
+    """Fields to change; `items` and `portion_factors` replace the whole list or object."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"items": [{"recipe_id": "0b6f3c1e-8d4a-4c55-9d2e-1f0a2b3c4d5e"}]}]
+        },
+    )
+
+    service_date: date | None = None
+    meal_type: MealType | None = None
+    items: MenuItems | None = None
+    portion_factors: PortionFactors | None = None
+
+
+class MenuApprove(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {},
+                {"override_reason": "Buah diganti pisang karena pasokan jeruk terlambat"},
+            ]
+        },
+    )
+
+    override_reason: OverrideReason | None = PField(
+        default=None,
+        description="Required (≥ 10 characters) to approve a menu whose check fails",
+    )
+
+
+class NutrientCheck(BaseModel):
+    """One nutrient for one group: per-portion value against the daily target."""
+
+    value: float
+    target: float | None
+    share: float | None
+    status: NutrientStatus
+
+
+class GroupCheck(BaseModel):
+    target_group: str
+    factor: float
+    status: CheckStatus
+    nutrients: dict[str, NutrientCheck]
+
+
+class NutritionCheck(BaseModel):
+    """A menu's nutrition check: live for a draft, as approved for an approved menu."""
+
+    menu_id: uuid.UUID
+    meal_type: MealType
+    min_share: float
+    max_share: float
+    overall: CheckStatus
+    groups: list[GroupCheck]
+    incomplete_nutrients: list[str] = PField(
+        description="Nutrients some ingredient's food has no value for (counted as 0)"
+    )
+    computed_at: datetime
+
+
+class MenuItemPublic(BaseModel):
+    recipe_id: uuid.UUID
+    recipe_name: str
+    servings: float
+
+
+class MenuPublic(Timestamps):
+    id: uuid.UUID
+    kitchen_id: uuid.UUID
+    service_date: date
+    meal_type: MealType
+    status: MenuStatus
+    items: list[MenuItemPublic]
+    portion_factors: dict[str, float]
+    approved_by: uuid.UUID | None = PField(description="Id of the approving user or API key")
+    approved_by_name: str | None
+    approved_at: datetime | None
+    override_reason: str | None
+    nutrition_check: NutritionCheck | None = PField(
+        description="The check the menu was approved with; null while draft"
+    )

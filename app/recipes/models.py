@@ -1,10 +1,15 @@
 """Recipes: ingredients in edible grams per standard portion."""
 
 import uuid
+from enum import StrEnum
+from typing import Annotated
 
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import Field as PField
+from pydantic.config import JsonDict
 from sqlmodel import Field
 
-from app.core.models import IdTimestamps
+from app.core.models import IdTimestamps, Timestamps
 
 
 class Recipe(IdTimestamps, table=True):
@@ -25,3 +30,92 @@ class RecipeIngredient(IdTimestamps, table=True):
     food_id: uuid.UUID = Field(foreign_key="foods.id", index=True)
     grams: float
     position: int = 0
+
+
+class RecipeCategory(StrEnum):
+    staple = "staple"
+    animal_protein = "animal_protein"
+    plant_protein = "plant_protein"
+    vegetable = "vegetable"
+    fruit = "fruit"
+    milk = "milk"
+    other = "other"
+
+
+RecipeName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Edible grams of the food in one standard portion.
+Grams = Annotated[float, PField(gt=0, le=2000, allow_inf_nan=False)]
+
+
+class IngredientIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    food_id: uuid.UUID
+    grams: Grams
+
+
+Ingredients = Annotated[list[IngredientIn], PField(min_length=1, max_length=100)]
+
+_EXAMPLE: JsonDict = {
+    "name": "Nasi putih",
+    "category": "staple",
+    "kitchen_id": None,
+    "ingredients": [{"food_id": "0b6f3c1e-8d4a-4c55-9d2e-1f0a2b3c4d5e", "grams": 150}],
+}
+
+
+class RecipeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+
+    name: RecipeName
+    category: RecipeCategory
+    kitchen_id: uuid.UUID | None = None
+    ingredients: Ingredients
+
+
+class RecipeUpdate(BaseModel):
+    """Fields to change; `ingredients` replaces the whole list. A recipe keeps its kitchen."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Nasi putih (porsi SD)", "category": "staple"}]},
+    )
+
+    name: RecipeName | None = None
+    category: RecipeCategory | None = None
+    # Accepted only when unchanged, so a client may send back the whole recipe.
+    kitchen_id: uuid.UUID | None = None
+    ingredients: Ingredients | None = None
+
+
+class IngredientPublic(BaseModel):
+    food_id: uuid.UUID
+    food_code: str
+    food_name: str
+    grams: float
+
+
+class NutrientTotals(BaseModel):
+    """Nutrients of one portion; a food's unknown value counted as 0 (see incomplete)."""
+
+    energy_kcal: float
+    protein_g: float
+    fat_g: float
+    carbohydrate_g: float
+    fiber_g: float
+    calcium_mg: float
+    iron_mg: float
+    vitamin_a_mcg: float
+    vitamin_c_mg: float
+    sodium_mg: float
+
+
+class RecipePublic(Timestamps):
+    id: uuid.UUID
+    kitchen_id: uuid.UUID | None
+    name: str
+    category: str
+    ingredients: list[IngredientPublic]
+    nutrients_per_portion: NutrientTotals
+    incomplete_nutrients: list[str]
+    allergens: list[str]

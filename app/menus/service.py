@@ -1,0 +1,404 @@
+"""Menus, their nutrition check (CONTRACT §6) and their approval."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select
+
+from app.auth.models import Principal
+from app.core.errors import Conflict, Invalid
+from app.core.pagination import PageParams, paginate
+from app.core.types import utcnow
+from app.kitchens.models import Kitchen
+from app.menus.models import (
+    CheckStatus,
+    GroupCheck,
+    Menu,
+    MenuApprove,
+    MenuCreate,
+    MenuItem,
+    MenuItemIn,
+    MenuItemPublic,
+    MenuPortionFactor,
+    MenuPublic,
+    MenuStatus,
+    MenuUpdate,
+    NutrientCheck,
+    NutrientStatus,
+    NutritionCheck,
+)
+from app.nutrition.models import NUTRIENTS, MealType, NutritionTarget, TargetGroup
+from app.nutrition.service import rules_by_meal_type, targets_by_code
+from app.recipes.models import Recipe
+from app.recipes.service import nutrition_of_recipes, unavailable_recipes
+from app.schools.models import School, SchoolEnrolment
+
+# Shares are shown, and judged, at this precision: a share equal to a bound is within it.
+SHARE_DECIMALS = 4
+VALUE_DECIMALS = 2
+_GROUP_ORDER = {g.value: i for i, g in enumerate(TargetGroup)}
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+def to_public_many(session: Session, menus: Sequence[Menu]) -> list[MenuPublic]:
+    """The API shape of many menus: two queries, whatever their number."""
+    ids = [m.id for m in menus]
+    items: dict[uuid.UUID, list[MenuItemPublic]] = defaultdict(list)
+    factors: dict[uuid.UUID, dict[str, float]] = defaultdict(dict)
+    if ids:
+        rows = session.exec(
+            select(MenuItem, Recipe.name)
+            .join(Recipe, col(Recipe.id) == col(MenuItem.recipe_id))
+            .where(col(MenuItem.menu_id).in_(ids))
+            .order_by(col(MenuItem.menu_id), col(MenuItem.position))
+        )
+        for item, name in rows:
+            items[item.menu_id].append(
+                MenuItemPublic(recipe_id=item.recipe_id, recipe_name=name, servings=item.servings)
+            )
+        for f in session.exec(
+            select(MenuPortionFactor).where(col(MenuPortionFactor.menu_id).in_(ids))
+        ):
+            factors[f.menu_id][f.target_group] = f.factor
+    return [
+        MenuPublic(
+            id=m.id,
+            kitchen_id=m.kitchen_id,
+            service_date=m.service_date,
+            meal_type=MealType(m.meal_type),
+            status=MenuStatus(m.status),
+            items=items.get(m.id, []),
+            portion_factors=dict(sorted(factors.get(m.id, {}).items(), key=_group_key)),
+            approved_by=m.approved_by,
+            approved_by_name=m.approved_by_name,
+            approved_at=m.approved_at,
+            override_reason=m.override_reason,
+            nutrition_check=(
+                NutritionCheck.model_validate(m.approval_check) if m.approval_check else None
+            ),
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+        )
+        for m in menus
+    ]
+
+
+def to_public(session: Session, menu: Menu) -> MenuPublic:
+    """The API shape of one menu."""
+    return to_public_many(session, [menu])[0]
+
+
+def list_menus(
+    session: Session,
+    *,
+    kitchen: Kitchen,
+    date_from: date | None,
+    date_to: date | None,
+    status: MenuStatus | None,
+    page: PageParams,
+) -> tuple[list[MenuPublic], str | None]:
+    """A page of the kitchen's menus, optionally within service dates and of one status."""
+    if date_from and date_to and date_from > date_to:
+        raise Invalid("`from` is after `to`", loc=["query", "from"])
+    stmt = select(Menu).where(Menu.kitchen_id == kitchen.id)
+    if date_from:
+        stmt = stmt.where(Menu.service_date >= date_from)
+    if date_to:
+        stmt = stmt.where(Menu.service_date <= date_to)
+    if status:
+        stmt = stmt.where(Menu.status == status.value)
+    rows, cursor = paginate(session, stmt, Menu, page)
+    return to_public_many(session, rows), cursor
+
+
+# ---- the nutrition check -------------------------------------------------------------------
+
+
+def _group_order(group: str) -> int:
+    return _GROUP_ORDER.get(group, len(_GROUP_ORDER))
+
+
+def _group_key(item: tuple[str, float]) -> int:
+    return _group_order(item[0])
+
+
+def _enrolled_groups(session: Session, kitchen_ids: set[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    """Per kitchen, the groups with enrolment > 0 in any of its schools (one query)."""
+    result: dict[uuid.UUID, set[str]] = defaultdict(set)
+    rows = session.exec(
+        select(School.kitchen_id, SchoolEnrolment.target_group)
+        .join(School, col(School.id) == col(SchoolEnrolment.school_id))
+        .where(col(School.kitchen_id).in_(kitchen_ids), col(SchoolEnrolment.count) > 0)
+        .distinct()
+    )
+    for kitchen_id, group in rows:
+        result[kitchen_id].add(group)
+    return result
+
+
+def _nutrient_status(nutrient: str, share: float | None, low: float, high: float) -> NutrientStatus:
+    """§6: energy low/high/ok; sodium only high; the rest only low. Bounds themselves are ok."""
+    if share is None:
+        return NutrientStatus.unknown
+    if nutrient != "sodium_mg" and share < low:
+        return NutrientStatus.low
+    if nutrient in ("energy_kcal", "sodium_mg") and share > high:
+        return NutrientStatus.high
+    return NutrientStatus.ok
+
+
+def _group_check(
+    group: str,
+    factor: float,
+    per_portion: dict[str, float],
+    target: NutritionTarget | None,
+    low: float,
+    high: float,
+) -> GroupCheck:
+    nutrients: dict[str, NutrientCheck] = {}
+    for n in NUTRIENTS:
+        value = per_portion[n] * factor
+        daily: float | None = getattr(target, n) if target is not None else None
+        share = round(value / daily, SHARE_DECIMALS) if daily else None
+        nutrients[n] = NutrientCheck(
+            value=round(value, VALUE_DECIMALS),
+            target=daily,
+            share=share,
+            status=_nutrient_status(n, share, low, high),
+        )
+    passed = (
+        nutrients["energy_kcal"].status is NutrientStatus.ok
+        and nutrients["protein_g"].status is not NutrientStatus.low
+    )
+    return GroupCheck(
+        target_group=group,
+        factor=factor,
+        status=CheckStatus.passed if passed else CheckStatus.failed,
+        nutrients=nutrients,
+    )
+
+
+def compute_checks(session: Session, *, menus: Sequence[Menu]) -> dict[uuid.UUID, NutritionCheck]:
+    """The live check of many menus from today's recipes, foods and targets (six queries)."""
+    if not menus:
+        return {}
+    ids = [m.id for m in menus]
+    items = session.exec(select(MenuItem).where(col(MenuItem.menu_id).in_(ids))).all()
+    factors: dict[uuid.UUID, dict[str, float]] = defaultdict(dict)
+    for f in session.exec(select(MenuPortionFactor).where(col(MenuPortionFactor.menu_id).in_(ids))):
+        factors[f.menu_id][f.target_group] = f.factor
+    nutrition = nutrition_of_recipes(session, recipe_ids={i.recipe_id for i in items})
+    enrolled = _enrolled_groups(session, {m.kitchen_id for m in menus})
+    targets = targets_by_code(session)
+    rules = rules_by_meal_type(session)
+
+    per_portion: dict[uuid.UUID, dict[str, float]] = {
+        m.id: dict.fromkeys(NUTRIENTS, 0.0) for m in menus
+    }
+    incomplete: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for item in items:
+        recipe = nutrition[item.recipe_id]
+        totals = per_portion[item.menu_id]
+        for n in NUTRIENTS:
+            totals[n] += item.servings * recipe.nutrients[n]
+        incomplete[item.menu_id].update(recipe.incomplete_nutrients)
+
+    now = utcnow()
+    checks: dict[uuid.UUID, NutritionCheck] = {}
+    for m in menus:
+        rule = rules[m.meal_type]
+        named = factors.get(m.id, {})
+        groups = sorted(enrolled.get(m.kitchen_id, set()) | named.keys(), key=_group_order)
+        group_checks = [
+            _group_check(
+                g,
+                named.get(g, 1.0),
+                per_portion[m.id],
+                targets.get(g),
+                rule.min_share,
+                rule.max_share,
+            )
+            for g in groups
+        ]
+        passed = bool(group_checks) and all(g.status is CheckStatus.passed for g in group_checks)
+        checks[m.id] = NutritionCheck(
+            menu_id=m.id,
+            meal_type=MealType(m.meal_type),
+            min_share=rule.min_share,
+            max_share=rule.max_share,
+            overall=CheckStatus.passed if passed else CheckStatus.failed,
+            groups=group_checks,
+            incomplete_nutrients=[n for n in NUTRIENTS if n in incomplete[m.id]],
+            computed_at=now,
+        )
+    return checks
+
+
+def nutrition_check(session: Session, *, menu: Menu) -> NutritionCheck:
+    """An approved menu's check as approved; a draft's computed afresh."""
+    if menu.status == MenuStatus.approved and menu.approval_check:
+        return NutritionCheck.model_validate(menu.approval_check)
+    return compute_checks(session, menus=[menu])[menu.id]
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+
+def _ensure_recipes_available(
+    session: Session, kitchen_id: uuid.UUID, items: Sequence[MenuItemIn]
+) -> None:
+    bad = set(
+        unavailable_recipes(session, kitchen_id=kitchen_id, recipe_ids=[i.recipe_id for i in items])
+    )
+    if bad:
+        raise Invalid(
+            "A recipe is neither national nor this kitchen's own",
+            code="recipe_not_available",
+            errors=[
+                {"loc": ["body", "items", i, "recipe_id"], "msg": "recipe not available here"}
+                for i, item in enumerate(items)
+                if item.recipe_id in bad
+            ],
+        )
+
+
+def _ensure_slot_free(
+    session: Session,
+    kitchen_id: uuid.UUID,
+    service_date: date,
+    meal_type: str,
+    *,
+    exclude: uuid.UUID | None = None,
+) -> None:
+    stmt = select(Menu.id).where(
+        Menu.kitchen_id == kitchen_id,
+        Menu.service_date == service_date,
+        Menu.meal_type == meal_type,
+    )
+    other = session.exec(stmt).first()
+    if other is not None and other != exclude:
+        raise _menu_exists(service_date, meal_type)
+
+
+def _menu_exists(service_date: date, meal_type: str) -> Conflict:
+    return Conflict(
+        f"The kitchen already has a {meal_type} menu on {service_date.isoformat()}",
+        code="menu_exists",
+    )
+
+
+def _flush_menu(session: Session, menu: Menu) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent request took the same slot
+        raise _menu_exists(menu.service_date, menu.meal_type) from exc
+
+
+def _replace_items(session: Session, menu_id: uuid.UUID, items: Sequence[MenuItemIn]) -> None:
+    session.exec(delete(MenuItem).where(col(MenuItem.menu_id) == menu_id))
+    for position, item in enumerate(items):
+        session.add(
+            MenuItem(
+                menu_id=menu_id, recipe_id=item.recipe_id, servings=item.servings, position=position
+            )
+        )
+
+
+def _replace_factors(
+    session: Session, menu_id: uuid.UUID, factors: dict[TargetGroup, float]
+) -> None:
+    session.exec(delete(MenuPortionFactor).where(col(MenuPortionFactor.menu_id) == menu_id))
+    for group, factor in factors.items():
+        session.add(MenuPortionFactor(menu_id=menu_id, target_group=group.value, factor=factor))
+
+
+def create_menu(session: Session, *, kitchen: Kitchen, data: MenuCreate) -> MenuPublic:
+    """A draft menu for one kitchen, date and meal type, of recipes it may use."""
+    _ensure_recipes_available(session, kitchen.id, data.items)
+    _ensure_slot_free(session, kitchen.id, data.service_date, data.meal_type.value)
+    menu = Menu(
+        kitchen_id=kitchen.id, service_date=data.service_date, meal_type=data.meal_type.value
+    )
+    session.add(menu)
+    _flush_menu(session, menu)
+    _replace_items(session, menu.id, data.items)
+    _replace_factors(session, menu.id, data.portion_factors)
+    session.flush()
+    return to_public(session, menu)
+
+
+def locked_menu(session: Session, *, menu: Menu) -> Menu:
+    """The menu re-read under a row lock, 409 `menu_locked` once approved.
+
+    The lock makes an edit and an approval of the same menu take turns, so no edit can
+    slip in between the check an approval records and the approval itself.
+    """
+    stmt = (
+        select(Menu)
+        .where(Menu.id == menu.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    current = session.exec(stmt).one()
+    if current.status == MenuStatus.approved:
+        raise Conflict("The menu is approved and can no longer change", code="menu_locked")
+    return current
+
+
+def update_menu(session: Session, *, menu: Menu, data: MenuUpdate) -> MenuPublic:
+    """Change a draft; `items` and `portion_factors` replace what the menu had."""
+    menu = locked_menu(session, menu=menu)
+    if data.items is not None:
+        _ensure_recipes_available(session, menu.kitchen_id, data.items)
+    service_date = data.service_date or menu.service_date
+    meal_type = data.meal_type.value if data.meal_type else menu.meal_type
+    if (service_date, meal_type) != (menu.service_date, menu.meal_type):
+        _ensure_slot_free(session, menu.kitchen_id, service_date, meal_type, exclude=menu.id)
+        menu.service_date, menu.meal_type = service_date, meal_type
+    if data.items is not None:
+        _replace_items(session, menu.id, data.items)
+    if data.portion_factors is not None:
+        _replace_factors(session, menu.id, data.portion_factors)
+    # Items and factors live in their own tables; touch the menu so updated_at moves.
+    menu.updated_at = utcnow()
+    session.add(menu)
+    _flush_menu(session, menu)
+    return to_public(session, menu)
+
+
+def delete_menu(session: Session, *, menu: Menu) -> None:
+    """Delete a draft (its items and factors go with it)."""
+    menu = locked_menu(session, menu=menu)
+    session.delete(menu)
+    session.flush()
+
+
+def approve_menu(
+    session: Session, *, menu: Menu, principal: Principal, data: MenuApprove
+) -> MenuPublic:
+    """Approve a draft, recording who, when, the check as it stands and any override."""
+    menu = locked_menu(session, menu=menu)
+    check = compute_checks(session, menus=[menu])[menu.id]
+    if check.overall is CheckStatus.failed and data.override_reason is None:
+        failing = [g.target_group for g in check.groups if g.status is CheckStatus.failed]
+        why = f"groups {', '.join(failing)} fail" if failing else "no target group to check"
+        raise Conflict(
+            f"The nutrition check fails ({why}); approve with an override_reason of at least "
+            "10 characters to serve it anyway",
+            code="nutrition_check_failed",
+            extra={"failing_groups": failing},
+        )
+    menu.status = MenuStatus.approved.value
+    menu.approved_by = principal.id
+    menu.approved_by_name = principal.name
+    menu.approved_at = check.computed_at
+    menu.approval_check = check.model_dump(mode="json")
+    menu.override_reason = data.override_reason
+    session.add(menu)
+    session.flush()
+    return to_public(session, menu)
