@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -29,7 +28,9 @@ import app.models  # noqa: F401  (every table in the metadata)
 from app.auth.models import Role
 from app.core.db import metadata
 from app.core.security import hash_password
-from app.nutrition.models import NUTRIENTS
+from app.menus.models import CheckStatus
+from app.menus.service import _group_check as group_check  # the service's own arithmetic
+from app.nutrition.models import NUTRIENTS, NutritionTarget, TargetGroup
 from app.synthetic.catalogue import (
     FAMILY_NAMES,
     FOOD_HANDLING,
@@ -165,32 +166,6 @@ def _local(day: date, hour: int, minute: int, offset: timedelta) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - offset
 
 
-def _group_check(portion: dict[str, float], factor: float, target: dict[str, float],
-                 rule: tuple[float, float]) -> tuple[bool, dict[str, Any]]:  # fmt: skip
-    """One group's nutrients, shares and statuses, as the contract's nutrition check."""
-    low, high = rule
-    nutrients: dict[str, Any] = {}
-    for n in NUTRIENTS:
-        value = portion[n] * factor
-        share = value / target[n] if target[n] else 0.0
-        if n == "energy_kcal":
-            status = "low" if share < low else "high" if share > high else "ok"
-        elif n == "sodium_mg":
-            status = "high" if share > high else "ok"
-        else:
-            status = "low" if share < low else "ok"
-        nutrients[n] = {
-            "value": round(value, 2),
-            "target": target[n],
-            "share": round(share, 4),
-            "status": status,
-        }
-    passed = (
-        nutrients["energy_kcal"]["status"] == "ok" and nutrients["protein_g"]["status"] != "low"
-    )
-    return passed, nutrients
-
-
 @dataclass
 class Reference:
     """National recipes (made here) and the pool of lunches built from them."""
@@ -213,7 +188,7 @@ def _load_reference(engine: Engine, writer: BulkWriter, rng: random.Random) -> R
         )
         foods = {row[0]: row[1:] for row in food_rows}
         target_rows = conn.execute(select(targets_t.c.code, *[targets_t.c[n] for n in NUTRIENTS]))
-        targets = {row[0]: dict(zip(NUTRIENTS, row[1:], strict=True)) for row in target_rows}
+        targets = {row.code: NutritionTarget(**row._mapping) for row in target_rows}
         found = conn.execute(
             select(rules_t.c.min_share, rules_t.c.max_share).where(rules_t.c.meal_type == "lunch")
         ).first()
@@ -257,14 +232,12 @@ def _load_reference(engine: Engine, writer: BulkWriter, rng: random.Random) -> R
         for group, target in targets.items():
             factor = 1.0
             if scaled:
-                factor = round(
-                    target["energy_kcal"] * LUNCH_ENERGY_SHARE / portion["energy_kcal"], 2
-                )
-            passed, nutrients = _group_check(portion, factor, target, rule)
+                energy = (target.energy_kcal or 0.0) * LUNCH_ENERGY_SHARE
+                factor = round(energy / portion["energy_kcal"], 2)
+            check = group_check(group, factor, portion, target, *rule)
             factors[group] = factor
-            status = "pass" if passed else "fail"
-            body = {"target_group": group, "status": status, "nutrients": nutrients}
-            checks[group] = (passed, json.dumps(body, separators=(",", ":")))
+            body = json.dumps(check.model_dump(mode="json"), separators=(",", ":"))
+            checks[group] = (check.status is CheckStatus.passed, body)
         incomplete_all = tuple(sorted(set().union(*(r.incomplete for r in items))))
         lunches.append(Lunch(tuple(r.id for r in items), factors, checks, incomplete_all))
     return Reference(lunches, rule)
@@ -320,7 +293,7 @@ class KitchenBuilder:
         )  # fmt: skip
         self.rows["user_kitchens"].append((manager[0], kitchen_id))
         staff = self._staff(rng, kitchen_id)
-        groups = sorted(g for g, n in pupils.items() if n > 0)
+        groups = [g.value for g in TargetGroup if pupils.get(g.value)]  # AKG order, as checks
         cycle = [rng.choice(self.ref.lunches) for _ in range(CYCLE_DAYS)]
         requirements = [json.dumps({r: len(staff[r]) for r in roles}) for *_, roles in SHIFTS]
         today = self.plan.today
@@ -440,13 +413,14 @@ class KitchenBuilder:
             return
         passed = bool(groups) and all(lunch.group_checks[g][0] for g in groups)
         low, high = self.ref.rule
+        approved = _local(day - timedelta(days=3), 14, 0, offset)
         check = (
             f'{{"menu_id":"{menu_id}","meal_type":"lunch","min_share":{low},'
             f'"max_share":{high},"overall":"{"pass" if passed else "fail"}",'
             f'"incomplete_nutrients":{json.dumps(list(lunch.incomplete))},'
+            f'"computed_at":"{approved.isoformat()}",'
             f'"groups":[{",".join(lunch.group_checks[g][1] for g in groups)}]}}'
         )
-        approved = _local(day - timedelta(days=3), 14, 0, offset)
         self.rows["menus"].append(
             (
                 menu_id, created, approved, kitchen_id, day, "lunch", "approved", manager[0],
