@@ -84,6 +84,9 @@ class BulkWriter:
         self._rebuild: list[str] = []
         cur = self._raw.cursor()
         if self.dialect == "postgresql":
+            # Index builds over millions of rows outlast the service's request timeouts.
+            cur.execute("SET statement_timeout = 0")
+            cur.execute("SET lock_timeout = 0")
             cur.execute("SET LOCAL synchronous_commit = off")
             cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
             if self.tables:
@@ -146,6 +149,8 @@ class BulkWriter:
             with pg.cursor() as vacuum:
                 # VACUUM sets the visibility map (index-only scans); ANALYZE the statistics.
                 vacuum.execute("VACUUM (ANALYZE)")
+                vacuum.execute("RESET statement_timeout")
+                vacuum.execute("RESET lock_timeout")
             pg.autocommit = False
         else:
             cur.execute("COMMIT")
