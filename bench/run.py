@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = {"demand": demand.run, "load": load.run, "export": export.run}
 WORKERS = 2
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dapur_bench"
+SERVER_SETTINGS = {"jit": "off", "random_page_cost": "1.1"}
 
 
 def _libpq(url: str) -> str:
@@ -52,6 +53,15 @@ def ensure_database(url: str) -> None:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             print(f"creating database {name}")
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(str(name))))
+        # The server settings docs/performance.md recommends for Dapur (SSD, OLTP with
+        # reports): JIT compiles for seconds to save milliseconds on these queries, and
+        # random reads cost about what sequential ones do on an SSD with a warm cache.
+        for setting, value in SERVER_SETTINGS.items():
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                    sql.Identifier(str(name)), sql.Identifier(setting), sql.Literal(value)
+                )
+            )
     env = {**os.environ, "DATABASE_URL": url}
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True
