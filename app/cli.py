@@ -1,5 +1,7 @@
 """The `dapur` command (also `python -m app`): operator tasks beside the web service."""
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 from sqlmodel import select
@@ -83,6 +85,38 @@ def generate(
         f"[bold green]Built[/] {plan.kitchens:,} kitchens x {plan.days} days "
         f"in {time.monotonic() - started:.1f} s (seed {seed}, today {plan.today})."
     )
+
+
+@cli.command("import-tkpi")
+def import_tkpi(path: Path) -> None:
+    """Load or update foods from a TKPI-style CSV; every row not loaded is reported."""
+    from rich.progress import Progress
+
+    from app.foods.importer import UnreadableFile, import_tkpi
+
+    engine = make_engine(get_settings())
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as lines, Progress(console=console) as bar:
+            task = bar.add_task(f"Importing {path.name}", total=None)
+            for session in session_scope(engine):
+                report = import_tkpi(
+                    session,
+                    lines=lines,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+    except (OSError, UnreadableFile) as exc:
+        Console(stderr=True).print(f"[bold red]Cannot import {path}:[/] {exc}")
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    console.print(
+        f"rows: {report.rows}, loaded: {report.loaded} (created: {report.created}, "
+        f"updated: {report.updated}, unchanged: {report.unchanged}), "
+        f"rejected: {len(report.rejected)}"
+    )
+    for row in report.rejected:
+        where = f"line {row.line}, code {row.code}" if row.code else f"line {row.line}"
+        console.print(f"  {where}: {row.reason}", markup=False)
 
 
 def main() -> None:

@@ -44,16 +44,19 @@ class DataValue(TypedDict):
     value: str
 
 
-def csv_cell(value: Any) -> str:
+# Types the csv module writes as they should read: str() of them, and None as empty.
+_CSV_AS_IS = frozenset({str, int, float, date, uuid.UUID, type(None)})
+
+
+def csv_cell(value: Any) -> Any:
     """A value as CSV text: empty for null, JSON-like for booleans, `;` between list items."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind in _CSV_AS_IS:
+        return value  # the writer itself renders these (None as an empty field)
+    if kind is bool:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, date | uuid.UUID):
-        return str(value)
     if isinstance(value, list | tuple):
         return ";".join(str(v) for v in value)
     return str(value)

@@ -184,7 +184,7 @@ def _group_check(
 
 
 def compute_checks(session: Session, *, menus: Sequence[Menu]) -> dict[uuid.UUID, NutritionCheck]:
-    """The live check of many menus from today's recipes, foods and targets (six queries)."""
+    """The live check of many menus from current recipes, foods and targets (fixed query count)."""
     if not menus:
         return {}
     ids = [m.id for m in menus]

@@ -70,7 +70,10 @@ def world(client: TestClient, admin: dict[str, str]) -> Programme:
         headers=admin,
     )
     assert approve.status_code == 200, approve.text  # approved menus count as drafts do
-    menu(w.a2, D1, [(nasi, 1)])  # enrolment 20: 2 kg rice
+    # A2: SA3's 7-9 has no count row (enrolment 20); its 10-12-f, where nobody is
+    # enrolled, is planned at 10: 30 portions, 3 kg rice.
+    menu(w.a2, D1, [(nasi, 1)])
+    put_counts(client, admin, w.a2["id"], D1, [count(w.sa3, "10-12-f", 10)])
     menu(w.b, D1, [(nasi, 1)])  # enrolment 80: 8 kg rice
     # D2, a day with only planned counts: SA1 7-9 80, SA1 10-12-m planned by default = its
     # enrolment 40, SA2 7-9 50: 170 portions. Lunch: rice 17 kg. Snack with factor 0.6
@@ -125,8 +128,8 @@ def test_weekly_demand_by_commodity_per_regency(client: TestClient, world: Progr
         demand("2031-W01", "32.04", "telur ayam", 4, 5, 80, 1),
         # A1's D1 lunch (190 portions) and D2 snack (170).
         demand("2031-W01", "32.73", "bayam", 10.76, 21.52, 360, 1),
-        # A1: 21 + 17 + 20, A2: 2; portions 190 + 170 + 200 + 20; two kitchens.
-        demand("2031-W01", "32.73", "beras", 60, 60, 580, 2),
+        # A1: 21 + 17 + 20, A2: 3; portions 190 + 170 + 200 + 30; two kitchens.
+        demand("2031-W01", "32.73", "beras", 61, 61, 590, 2),
         demand("2031-W01", "32.73", "telur ayam", 26.9, 33.625, 360, 1),
     ]
 
@@ -138,7 +141,7 @@ def test_monthly_demand_splits_the_iso_week_at_the_month(
     assert rows == [
         demand("2030-12", "32.04", "beras", 24, 24, 160, 1),
         demand("2030-12", "32.73", "bayam", 10.76, 21.52, 360, 1),
-        demand("2030-12", "32.73", "beras", 40, 40, 380, 2),
+        demand("2030-12", "32.73", "beras", 41, 41, 390, 2),
         demand("2030-12", "32.73", "telur ayam", 26.9, 33.625, 360, 1),
         demand("2031-01", "32.04", "bayam", 1.6, 3.2, 80, 1),
         demand("2031-01", "32.04", "beras", 12, 12, 80, 1),
@@ -153,7 +156,7 @@ def test_daily_demand_per_district(client: TestClient, world: Programme) -> None
     assert day_one == [
         demand(D1, "32.04.05", "beras", 8, 8, 80, 1),
         demand(D1, "32.73.01", "bayam", 8.4, 16.8, 190, 1),
-        demand(D1, "32.73.01", "beras", 23, 23, 210, 2),
+        demand(D1, "32.73.01", "beras", 24, 24, 220, 2),
         demand(D1, "32.73.01", "telur ayam", 21, 26.25, 190, 1),
     ]
     day_two = [r for r in rows if r["period"] == D2]

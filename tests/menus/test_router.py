@@ -416,3 +416,44 @@ def test_concurrent_creates_of_one_slot_make_one_menu(
         len(client.get(f"/api/v1/kitchens/{world.a['id']}/menus", headers=admin).json()["items"])
         == 1
     )
+
+
+@pytest.mark.postgres_only
+def test_concurrent_approvals_and_edits_take_turns(
+    client: TestClient, live_server: str, admin: dict[str, str]
+) -> None:
+    """One approval wins; every other request then sees the lock, and the menu stays as
+    approved (no edit lands after the check was recorded)."""
+    world = make_ops_world(client, admin)
+    make_school(client, admin, world.a["id"], enrolment={"7-9": 10})
+    food = make_food(client, admin, {"energy_kcal": 100, "protein_g": 10})
+    recipe = make_recipe(client, admin, [(food["id"], 100)])
+    menu = make_menu(client, world.manager_a, world.a["id"], [(recipe["id"], 5)])
+    url = f"/api/v1/menus/{menu['id']}"
+    results: list[tuple[str, int]] = []
+    barrier = threading.Barrier(8)
+
+    def send(kind: str) -> None:
+        with httpx.Client(base_url=live_server, headers=world.manager_a, timeout=30) as http:
+            barrier.wait()
+            if kind == "approve":
+                resp = http.post(f"{url}/approve")
+            else:
+                resp = http.patch(
+                    url, json={"items": [{"recipe_id": recipe["id"], "servings": 5.5}]}
+                )
+            results.append((kind, resp.status_code))
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in ["approve", "patch"] * 4]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    approvals = [s for k, s in results if k == "approve"]
+    assert sorted(approvals) == [200, 409, 409, 409]
+    final = client.get(url, headers=admin).json()
+    assert final["status"] == "approved"
+    # The stored check describes exactly the items the approved menu holds.
+    servings = final["items"][0]["servings"]
+    energy = final["nutrition_check"]["groups"][0]["nutrients"]["energy_kcal"]["value"]
+    assert energy == pytest.approx(100 * servings)

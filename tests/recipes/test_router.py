@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlmodel import Session
 
 from app.menus.models import Menu, MenuItem
@@ -366,3 +366,35 @@ def test_recipe_in_use(
     drafted_url = f"/api/v1/recipes/{drafted['id']}"
     assert client.patch(drafted_url, json={"name": "Masih draf"}, headers=admin).status_code == 200
     assert_problem(client.delete(drafted_url, headers=admin), 409, "recipe_in_use")
+
+
+def test_nutrients_take_the_same_queries_for_any_number_of_ingredients(
+    client: TestClient, admin: dict[str, str], app: Any
+) -> None:
+    foods = [make_food(client, admin, {"energy_kcal": i}) for i in range(1, 31)]
+    small = make_recipe(client, admin, [(foods[0]["id"], 100)])
+    large = make_recipe(client, admin, [(f["id"], 10) for f in foods])
+    assert large["nutrients_per_portion"]["energy_kcal"] == pytest.approx(
+        sum(10 / 100 * i for i in range(1, 31))
+    )
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(app.state.engine, "before_cursor_execute", count)
+    try:
+        client.get(f"/api/v1/recipes/{small['id']}", headers=admin)
+        one = len(statements)
+        statements.clear()
+        client.get(f"/api/v1/recipes/{large['id']}", headers=admin)
+        assert len(statements) == one
+        statements.clear()
+        client.get("/api/v1/recipes", headers=admin)
+        listing = len(statements)
+        make_recipe(client, admin, [(f["id"], 5) for f in foods[:7]])
+        statements.clear()
+        client.get("/api/v1/recipes", headers=admin)
+        assert len(statements) == listing
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", count)

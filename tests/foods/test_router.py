@@ -1,0 +1,208 @@
+"""Foods: the built-in catalogue, search, admin writes and validation (CONTRACT §5)."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.builders import assert_problem, list_all, make_api_key, make_kitchen, make_manager
+from tests.builders.foods import NUTRIENTS, make_food
+
+MISSING = "9b2e4f7a-0000-4000-8000-000000000000"
+GROUPS = {
+    "cereal",
+    "tuber",
+    "legume",
+    "vegetable",
+    "fruit",
+    "meat",
+    "fish",
+    "egg",
+    "milk",
+    "fat_oil",
+    "sugar",
+    "spice",
+    "beverage",
+    "other",
+}
+
+
+@pytest.fixture
+def others(client: TestClient, admin: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Every non-admin caller: none may write foods, all may read them."""
+    kitchen = make_kitchen(client, admin)
+    return {
+        "manager": make_manager(client, admin, kitchen["id"]),
+        "health": make_api_key(client, admin, "health_office", "32")[1],
+        "agriculture": make_api_key(client, admin, "agriculture_office", None)[1],
+    }
+
+
+def test_builtin_catalogue_is_present(client: TestClient, admin: dict[str, str]) -> None:
+    foods = list_all(client, "/api/v1/foods", admin, limit=1000)
+    assert len(foods) >= 150
+    assert all(f["builtin"] for f in foods)
+    assert {f["food_group"] for f in foods} <= GROUPS
+    rice = next(f for f in foods if f["code"] == "AR001")
+    assert rice["name"] == "Beras giling, mentah"
+    assert rice["commodity"] == "beras" and rice["food_group"] == "cereal"
+    assert set(rice["nutrients"]) == set(NUTRIENTS)
+    assert rice["nutrients"]["energy_kcal"] == 357
+    assert {"id", "created_at", "updated_at", "edible_portion_pct", "allergens"} <= rice.keys()
+    paged = list_all(client, "/api/v1/foods", admin, limit=50)
+    assert [f["id"] for f in paged] == [f["id"] for f in foods]
+
+
+def test_search_by_name_or_code_any_case(client: TestClient, admin: dict[str, str]) -> None:
+    def codes(**params: str) -> set[str]:
+        resp = client.get("/api/v1/foods", params={"limit": "1000", **params}, headers=admin)
+        assert resp.status_code == 200, resp.text
+        return {f["code"] for f in resp.json()["items"]}
+
+    mine = make_food(
+        client, admin, {}, code="DPR-Ubi-01", name="Ubi Ungu Cilembu", food_group="tuber"
+    )
+    assert codes(search="UBI UNGU") == {mine["code"]}
+    assert codes(search="dpr-ubi") == {mine["code"]}
+    assert "AR001" in codes(search="ar001")
+    beras = codes(search="BeRaS")
+    assert "AR001" in beras and "AR002" in beras
+    assert codes(search="beras", food_group="tuber") == set()
+    assert codes(search="ubi", food_group="tuber") >= {mine["code"]}
+    eggs = codes(food_group="egg")
+    assert eggs and all(c.startswith("H") for c in eggs)
+    assert codes(search="%") == set() and codes(search="_") == set()
+    assert_problem(client.get("/api/v1/foods", params={"food_group": "candy"}, headers=admin), 422)
+
+
+def test_everyone_reads_foods(
+    client: TestClient, admin: dict[str, str], others: dict[str, dict[str, str]]
+) -> None:
+    food = make_food(client, admin, {"energy_kcal": 10})
+    for headers in others.values():
+        assert client.get("/api/v1/foods", headers=headers).status_code == 200
+        resp = client.get(f"/api/v1/foods/{food['id']}", headers=headers)
+        assert resp.status_code == 200 and resp.json() == food
+    assert_problem(client.get("/api/v1/foods"), 401)
+    assert_problem(client.get(f"/api/v1/foods/{food['id']}"), 401)
+    assert_problem(client.get(f"/api/v1/foods/{MISSING}", headers=admin), 404)
+
+
+def test_create_food(client: TestClient, admin: dict[str, str]) -> None:
+    body = {
+        "code": "DPR-0001",
+        "name": "Tempe kedelai murni",
+        "food_group": "legume",
+        "commodity": "Tempe",
+        "edible_portion_pct": 100,
+        "allergens": ["soy", "gluten", "soy"],
+        "nutrients": {"energy_kcal": 201, "protein_g": 20.8, "sodium_mg": 0},
+    }
+    resp = client.post("/api/v1/foods", json=body, headers=admin)
+    assert resp.status_code == 201, resp.text
+    food = resp.json()
+    assert food["code"] == "DPR-0001" and food["commodity"] == "tempe"
+    assert food["allergens"] == ["gluten", "soy"]
+    assert food["builtin"] is False
+    assert food["nutrients"] == {
+        **dict.fromkeys(NUTRIENTS),
+        "energy_kcal": 201,
+        "protein_g": 20.8,
+        "sodium_mg": 0,
+    }
+    assert_problem(client.post("/api/v1/foods", json=body, headers=admin), 409, "food_code_taken")
+    builtin_code = {**body, "code": "AR001"}
+    assert_problem(client.post("/api/v1/foods", json=builtin_code, headers=admin), 409)
+
+
+@pytest.mark.parametrize(
+    ("patch", "where"),
+    [
+        ({"nutrients": {"protein_g": -0.1}}, "protein_g"),
+        ({"nutrients": {"sodium_mg": -1}}, "sodium_mg"),
+        ({"nutrients": {"vitamin_k_mcg": 1}}, "vitamin_k_mcg"),
+        ({"nutrients": {"energy_kcal": "a lot"}}, "energy_kcal"),
+        ({"edible_portion_pct": 0}, "edible_portion_pct"),
+        ({"edible_portion_pct": -10}, "edible_portion_pct"),
+        ({"edible_portion_pct": 100.01}, "edible_portion_pct"),
+        ({"allergens": ["shellfish"]}, "allergens"),
+        ({"food_group": "snack"}, "food_group"),
+        ({"code": "has space"}, "code"),
+        ({"code": ""}, "code"),
+        ({"code": "X" * 33}, "code"),
+        ({"name": " "}, "name"),
+        ({"commodity": ""}, "commodity"),
+    ],
+)
+def test_bad_food_values_are_422(
+    client: TestClient, admin: dict[str, str], patch: dict[str, Any], where: str
+) -> None:
+    body = {
+        "code": "DPR-BAD",
+        "name": "n",
+        "food_group": "other",
+        "commodity": "c",
+        "edible_portion_pct": 50,
+        "nutrients": {},
+        **patch,
+    }
+    problem = assert_problem(client.post("/api/v1/foods", json=body, headers=admin), 422)
+    assert where in problem["errors"][0]["loc"]
+    food = make_food(client, admin, {"energy_kcal": 1})
+    resp = client.patch(f"/api/v1/foods/{food['id']}", json=patch, headers=admin)
+    assert_problem(resp, 422)
+    assert client.get(f"/api/v1/foods/{food['id']}", headers=admin).json() == food
+
+
+@pytest.mark.parametrize("bdd", [0.01, 100])
+def test_edible_portion_bounds_accepted(
+    client: TestClient, admin: dict[str, str], bdd: float
+) -> None:
+    assert make_food(client, admin, {}, edible_portion_pct=bdd)["edible_portion_pct"] == bdd
+
+
+def test_patch_food(client: TestClient, admin: dict[str, str]) -> None:
+    food = make_food(client, admin, {"energy_kcal": 100, "protein_g": 5, "fat_g": 1})
+    resp = client.patch(
+        f"/api/v1/foods/{food['id']}",
+        json={"edible_portion_pct": 85, "nutrients": {"protein_g": 6.5, "fat_g": None}},
+        headers=admin,
+    )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["edible_portion_pct"] == 85
+    assert body["nutrients"]["energy_kcal"] == 100  # not sent, kept
+    assert body["nutrients"]["protein_g"] == 6.5
+    assert body["nutrients"]["fat_g"] is None  # explicitly cleared
+    assert body["name"] == food["name"] and body["updated_at"] > food["updated_at"]
+    other = make_food(client, admin, {})
+    taken = client.patch(f"/api/v1/foods/{food['id']}", json={"code": other["code"]}, headers=admin)
+    assert_problem(taken, 409, "food_code_taken")
+    assert_problem(client.patch(f"/api/v1/foods/{MISSING}", json={}, headers=admin), 404)
+
+
+def test_patch_builtin_food_keeps_builtin_flag(client: TestClient, admin: dict[str, str]) -> None:
+    resp = client.get("/api/v1/foods", params={"search": "AR001"}, headers=admin)
+    rice = resp.json()["items"][0]
+    patched = client.patch(
+        f"/api/v1/foods/{rice['id']}", json={"allergens": []}, headers=admin
+    ).json()
+    assert patched["builtin"] is True
+
+
+def test_food_writes_are_admin_only(
+    client: TestClient, admin: dict[str, str], others: dict[str, dict[str, str]]
+) -> None:
+    food = make_food(client, admin, {})
+    body = {"code": "DPR-X", "name": "n", "food_group": "other", "commodity": "c"}
+    for headers in others.values():
+        assert_problem(client.post("/api/v1/foods", json=body, headers=headers), 403)
+        assert_problem(
+            client.patch(f"/api/v1/foods/{food['id']}", json={"name": "x"}, headers=headers), 403
+        )
+        # Role first: even a missing food is 403 for a role that may not write.
+        assert_problem(
+            client.patch(f"/api/v1/foods/{MISSING}", json={"name": "x"}, headers=headers), 403
+        )
+    assert_problem(client.post("/api/v1/foods", json=body), 401)
+    assert client.get(f"/api/v1/foods/{food['id']}", headers=admin).json() == food
