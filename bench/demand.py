@@ -15,38 +15,52 @@ from bench.common import Context, Result, admin_headers, api_key, timed
 
 TARGET = 1.5
 
-# Everything the API computes, in one statement: the menus of the province in the window,
-# each (school, group) eating its prepared count, else planned, else enrolment; a menu's
-# standard-portion grams of each commodity times its factor-weighted portions.
+# Everything the API computes, in one statement, written for this one report: the menus
+# of the province in the window; per kitchen, day and group the portions the contract
+# names (each (school, group) eats its prepared count, else planned, else enrolment),
+# computed as the kitchen's enrolment of the group (summed once per kitchen, not per day)
+# corrected by each count row; weighted by the menu's factors; times each commodity's
+# grams in one standard portion of the menu.
 DEMAND_SQL = """
 WITH m AS MATERIALIZED (
     SELECT mn.id, mn.kitchen_id, mn.service_date,
            to_char(mn.service_date, 'IYYY-"W"IW') AS period
-    FROM menus mn
-    JOIN kitchens k ON k.id = mn.kitchen_id
-    WHERE mn.service_date BETWEEN %(from)s AND %(to)s
+    FROM kitchens k
+    JOIN menus mn ON mn.kitchen_id = k.id
+    WHERE (k.region_code = %(region)s OR k.region_code LIKE %(region)s || '.%%')
+      AND mn.service_date BETWEEN %(from)s AND %(to)s
       AND mn.status IN ('draft', 'approved')
-      AND (k.region_code = %(region)s OR k.region_code LIKE %(region)s || '.%%')
 ),
-portions AS (
-    SELECT m.id AS menu_id, mc.target_group, coalesce(mc.prepared, mc.planned) AS n
-    FROM m JOIN meal_counts mc ON mc.kitchen_id = m.kitchen_id AND mc.service_date = m.service_date
-    UNION ALL
-    SELECT m.id, se.target_group, se.count
-    FROM m
-    JOIN schools s ON s.kitchen_id = m.kitchen_id
-    JOIN school_enrolments se ON se.school_id = s.id
-    WHERE NOT EXISTS (
-        SELECT 1 FROM meal_counts mc
-        WHERE mc.kitchen_id = m.kitchen_id AND mc.service_date = m.service_date
-          AND mc.school_id = se.school_id AND mc.target_group = se.target_group
-    )
+days AS MATERIALIZED (SELECT DISTINCT kitchen_id, service_date FROM m),
+kitchen_enrolment AS (
+    SELECT s.kitchen_id, se.target_group, sum(se.count) AS n
+    FROM schools s JOIN school_enrolments se ON se.school_id = s.id
+    WHERE s.kitchen_id IN (SELECT kitchen_id FROM days)
+    GROUP BY s.kitchen_id, se.target_group
+),
+group_portions AS (
+    SELECT kitchen_id, service_date, target_group, sum(n) AS n
+    FROM (
+        SELECT d.kitchen_id, d.service_date, ke.target_group, ke.n
+        FROM days d JOIN kitchen_enrolment ke ON ke.kitchen_id = d.kitchen_id
+        UNION ALL
+        SELECT d.kitchen_id, d.service_date, mc.target_group,
+               coalesce(mc.prepared, mc.planned) - coalesce(se.count, 0)
+        FROM days d
+        JOIN meal_counts mc ON mc.kitchen_id = d.kitchen_id AND mc.service_date = d.service_date
+        LEFT JOIN schools s ON s.id = mc.school_id AND s.kitchen_id = d.kitchen_id
+        LEFT JOIN school_enrolments se
+               ON se.school_id = s.id AND se.target_group = mc.target_group
+    ) corrected
+    GROUP BY kitchen_id, service_date, target_group
 ),
 menu_portions AS (
-    SELECT p.menu_id, sum(p.n) AS portions, sum(p.n * coalesce(pf.factor, 1.0)) AS weighted
-    FROM portions p
-    LEFT JOIN menu_portion_factors pf ON pf.menu_id = p.menu_id AND pf.target_group = p.target_group
-    GROUP BY p.menu_id
+    SELECT m.id AS menu_id, sum(g.n) AS portions,
+           sum(g.n * coalesce(pf.factor, 1.0)) AS weighted
+    FROM m
+    JOIN group_portions g ON g.kitchen_id = m.kitchen_id AND g.service_date = m.service_date
+    LEFT JOIN menu_portion_factors pf ON pf.menu_id = m.id AND pf.target_group = g.target_group
+    GROUP BY m.id
 ),
 menu_commodity AS (
     SELECT mi.menu_id, f.commodity,
