@@ -197,6 +197,15 @@ def nutrition_report(*, window: Window, updated_since: datetime | None = None) -
     """One row per approved menu and target group of the check stored at its approval."""
 
     def produce(session: Session, after: Key | None) -> Iterator[Row]:
+        # One statement per day, in date order: each sorts one day's rows, so the stream
+        # starts at once and no statement outlives the timeout however long the window
+        # (the whole window as one statement sorted a nation's rows before the first one).
+        day = after[0] if after is not None else window.date_from
+        while day <= window.date_to:
+            yield from produce_day(session, Window(day, day, window.region_code), after)
+            after, day = None, day + timedelta(days=1)
+
+    def produce_day(session: Session, window: Window, after: Key | None) -> Iterator[Row]:
         served = (
             select(
                 col(MealCount.kitchen_id),
