@@ -59,7 +59,7 @@ def generate(
     """Build a synthetic nation of kitchens in an empty database (COPY on PostgreSQL)."""
     import time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from app.synthetic.generator import SIZES, GeneratorError, Plan
     from app.synthetic.generator import generate as build
@@ -71,7 +71,7 @@ def generate(
     started = time.monotonic()
     columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, BarColumn(bar_width=None), console=console) as bar:
+        with Progress(*columns, console=console) as bar:
             task = bar.add_task("kitchens", total=plan.kitchens)
             written = build(engine, plan, progress=lambda n: bar.advance(task, n))
     except GeneratorError as exc:
