@@ -618,18 +618,24 @@ def _demand_query(
     # that made that form several times slower on a year of data.
     days = select(menus.c.kitchen_id, menus.c.service_date).distinct().cte("demand_days")
     school, enrolment = School, SchoolEnrolment
-    enrolled = (
+    # A kitchen's enrolment of a group is the same every day: sum it once per kitchen.
+    kitchen_enrolment = (
         select(
-            days.c.kitchen_id,
-            days.c.service_date,
+            col(school.kitchen_id),
             col(enrolment.target_group),
             func.sum(col(enrolment.count)).label("portions"),
         )
-        .select_from(days)
-        .join(school, col(school.kitchen_id) == days.c.kitchen_id)
         .join(enrolment, col(enrolment.school_id) == col(school.id))
-        .group_by(days.c.kitchen_id, days.c.service_date, col(enrolment.target_group))
+        .where(col(school.kitchen_id).in_(select(days.c.kitchen_id)))
+        .group_by(col(school.kitchen_id), col(enrolment.target_group))
+        .subquery("demand_kitchen_enrolment")
     )
+    enrolled = select(
+        days.c.kitchen_id,
+        days.c.service_date,
+        kitchen_enrolment.c.target_group,
+        kitchen_enrolment.c.portions,
+    ).join(kitchen_enrolment, kitchen_enrolment.c.kitchen_id == days.c.kitchen_id)
     counted = (
         select(
             days.c.kitchen_id,
@@ -662,7 +668,18 @@ def _demand_query(
         )
         .group_by(days.c.kitchen_id, days.c.service_date, col(mc.target_group))
     )
-    group_portions = union_all(enrolled, counted).subquery("demand_group_portions")
+    corrected = union_all(enrolled, counted).subquery("demand_corrected")
+    # One row per kitchen, day and group before the factors are looked up.
+    group_portions = (
+        select(
+            corrected.c.kitchen_id,
+            corrected.c.service_date,
+            corrected.c.target_group,
+            func.sum(corrected.c.portions).label("portions"),
+        )
+        .group_by(corrected.c.kitchen_id, corrected.c.service_date, corrected.c.target_group)
+        .subquery("demand_group_portions")
+    )
     pf = MenuPortionFactor
     menu_portions = (
         select(
