@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
 export DATABASE_URL ?= sqlite:///./dapur.db
 
-.PHONY: run test test-sqlite test-postgres lint typecheck migrate demo bench clean
+.PHONY: run test test-sqlite test-postgres lint typecheck migrate demo bench bench-smoke wrk clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,19 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# National-scale benchmarks on PostgreSQL (docs/performance.md). The database comes from
+# BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/dapur_bench); the
+# nation is generated into it once. bench-smoke: the small nation, a few seconds each.
+bench: $(STAMP) wrk
+	$(BIN)/python -m bench.run --json bench/results.json
+
+bench-smoke: $(STAMP) wrk
+	$(BIN)/python -m bench.run --smoke
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { echo "wrk (the load generator) is missing: installing it with apt-get"; \
+		apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 
 clean:
 	rm -rf $(VENV) dapur.db dapur.db-wal dapur.db-shm .pytest_cache .mypy_cache .ruff_cache

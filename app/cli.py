@@ -49,6 +49,44 @@ def create_admin(
     )
 
 
+@cli.command("generate")
+def generate(
+    size: str = typer.Option("small", help="small (100 kitchens x 30 days) or large (2000 x 60)"),
+    seed: int = typer.Option(1, help="The same seed gives the same nation."),
+    days: int | None = typer.Option(None, help="Past days of history (default: the size's)."),
+    kitchens: int | None = typer.Option(None, help="Kitchens (default: the size's)."),
+) -> None:
+    """Build a synthetic nation of kitchens in an empty database (COPY on PostgreSQL)."""
+    import time
+
+    from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from app.synthetic.generator import SIZES, GeneratorError, Plan
+    from app.synthetic.generator import generate as build
+
+    if size not in SIZES:
+        raise typer.BadParameter(f"size must be one of {', '.join(SIZES)}")
+    plan = Plan(kitchens=kitchens or SIZES[size][0], days=days or SIZES[size][1], seed=seed)
+    engine = make_engine(get_settings())
+    started = time.monotonic()
+    columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task("kitchens", total=plan.kitchens)
+            written = build(engine, plan, progress=lambda n: bar.advance(task, n))
+    except GeneratorError as exc:
+        console.print(f"[bold red]Cannot generate:[/] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    for table, rows in written.items():
+        console.print(f"  {table:<22} {rows:>12,}")
+    console.print(
+        f"[bold green]Built[/] {plan.kitchens:,} kitchens x {plan.days} days "
+        f"in {time.monotonic() - started:.1f} s (seed {seed}, today {plan.today})."
+    )
+
+
 @cli.command("import-tkpi")
 def import_tkpi(path: Path) -> None:
     """Load or update foods from a TKPI-style CSV; every row not loaded is reported."""

@@ -1,0 +1,1 @@
+"""A synthetic nation of kitchens, built straight into the database for scale tests."""

@@ -1,0 +1,1 @@
+"""Benchmarks of Dapur at national scale: scripts that measure and report, never assert."""

@@ -1,0 +1,161 @@
+"""Throughput and latency under concurrent load, measured with wrk.
+
+GET /kitchens/{id}/today and PUT /kitchens/{id}/meal-counts/{date} spread over many kitchens,
+each request signed by that kitchen's own manager, against the service's /healthz served by
+the same uvicorn in the same run. Targets: today >= 0.4 and PUT >= 0.25 of /healthz's
+requests per second.
+
+Why wrk: it is a C load generator with an event loop, so on a two-core machine it drives
+thousands of requests a second from one thread and leaves the other core to the server;
+a Python generator (locust) would need more CPU than the server it is measuring. Lua
+scripts give each request its own path, token and body.
+"""
+
+import json
+import shutil
+import subprocess
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench.common import Context, Result, manager_headers
+
+HERE = Path(__file__).parent
+KITCHENS = 40
+CONNECTIONS = 32
+THREADS = 1
+
+
+def _lua_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string literal is a valid Lua string literal here
+
+
+def _script(requests: list[tuple[str, str, str, str | None]]) -> str:
+    """A wrk script cycling through (method, path, token, body) requests."""
+
+    def row(method: str, path: str, token: str, body: str | None) -> str:
+        fields = [_lua_string(method), _lua_string(path), _lua_string(token)]
+        return "{" + ", ".join([*fields, _lua_string(body) if body else "nil"]) + "}"
+
+    rows = ",\n".join(row(*r) for r in requests)
+    return (
+        f"local reqs = {{\n{rows}\n}}\n"
+        "local i = math.random(#reqs)\n"
+        "request = function()\n"
+        "  i = i % #reqs + 1\n"
+        "  local r = reqs[i]\n"
+        "  local headers = {}\n"
+        "  if r[3] ~= '' then headers['Authorization'] = r[3] end\n"
+        "  if r[4] then headers['Content-Type'] = 'application/json' end\n"
+        "  return wrk.format(r[1], r[2], headers, r[4])\n"
+        "end\n" + (HERE / "wrk" / "report.lua").read_text()
+    )
+
+
+def wrk(
+    ctx: Context, requests: list[tuple[str, str, str, str | None]], seconds: int
+) -> dict[str, Any]:
+    """Run wrk with the requests; its figures as a dict."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(_script(requests))
+    out = subprocess.run(
+        ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
+         "-s", f.name, ctx.base_url],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    Path(f.name).unlink()
+    line = next(x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON "))
+    figures: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    return figures
+
+
+def _kitchens(ctx: Context) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(id, code, [(school_id, group)]) of kitchens spread over the nation."""
+    with psycopg.connect(ctx.libpq_url) as conn:
+        rows = conn.execute(
+            """
+            SELECT k.id::text, k.code, s.id::text, se.target_group
+            FROM (SELECT id, code FROM kitchens ORDER BY code
+                  LIMIT %s) k
+            JOIN schools s ON s.kitchen_id = k.id
+            JOIN school_enrolments se ON se.school_id = s.id
+            ORDER BY k.code, s.npsn, se.target_group
+            """,
+            (KITCHENS,),
+        ).fetchall()
+    kitchens: dict[str, tuple[str, str, list[tuple[str, str]]]] = {}
+    for kitchen_id, code, school_id, group in rows:
+        kitchens.setdefault(kitchen_id, (kitchen_id, code, []))[2].append((school_id, group))
+    return list(kitchens.values())
+
+
+def run(ctx: Context) -> list[Result]:
+    if shutil.which("wrk") is None:
+        return [Result("load (wrk)", notes=["wrk is not installed: apt-get install -y wrk"])]
+    seconds = 3 if ctx.smoke else 20
+    kitchens = _kitchens(ctx)
+    day = date.fromisoformat(ctx.anchor).isoformat()
+    with ctx.client() as client:
+        tokens = {k[0]: manager_headers(client, k[1])["Authorization"] for k in kitchens}
+        probe = client.get(
+            f"/api/v1/kitchens/{kitchens[0][0]}/today",
+            headers={"Authorization": tokens[kitchens[0][0]]},
+        )
+    healthz = wrk(ctx, [("GET", "/healthz", "", None)], seconds)
+    results = [_result("GET /healthz (baseline)", healthz, None, None)]
+
+    if probe.status_code == 200:
+        today = wrk(
+            ctx,
+            [
+                ("GET", f"/api/v1/kitchens/{k}/today?date={day}", tokens[k], None)
+                for k, _, _ in kitchens
+            ],
+            seconds,
+        )
+        results.append(_result("GET /kitchens/{id}/today", today, healthz, 0.4))
+    else:
+        results.append(
+            Result(
+                "GET /kitchens/{id}/today",
+                notes=[f"not measured: the endpoint answers {probe.status_code} on this build"],
+            )
+        )
+
+    puts = []
+    for kitchen_id, _, pairs in kitchens:
+        body = json.dumps({"counts": [{"school_id": s, "target_group": g} for s, g in pairs]})
+        puts.append(
+            ("PUT", f"/api/v1/kitchens/{kitchen_id}/meal-counts/{day}", tokens[kitchen_id], body)
+        )
+    put = wrk(ctx, puts, seconds)
+    results.append(_result("PUT /kitchens/{id}/meal-counts/{date}", put, healthz, 0.25))
+    return results
+
+
+def _result(
+    name: str, figures: dict[str, Any], baseline: dict[str, Any] | None, target: float | None
+) -> Result:
+    result = Result(
+        name=name,
+        figures={
+            "requests/s": figures["rps"],
+            "p50 ms": figures["p50_us"] / 1000,
+            "p90 ms": figures["p90_us"] / 1000,
+            "p99 ms": figures["p99_us"] / 1000,
+            "max ms": figures["max_us"] / 1000,
+            "requests": figures["requests"],
+            "non-2xx/3xx": figures["status_errors"],
+            "socket errors": figures["socket_errors"],
+            "wrk": f"{THREADS} thread, {CONNECTIONS} connections",
+        },
+    )
+    if baseline is not None and target is not None:
+        result.ratio = figures["rps"] / baseline["rps"]
+        result.target = f">= {target}"
+        result.met = result.ratio >= target and figures["status_errors"] == 0
+    return result

@@ -1,0 +1,202 @@
+"""Run every benchmark against a fresh uvicorn on a synthetic nation: `make bench`.
+
+    python -m bench.run                 # large nation (2,000 kitchens x 60 days), full runs
+    python -m bench.run --smoke         # small nation, a few seconds per benchmark (< 2 min
+                                        # once the small nation exists)
+    python -m bench.run --only demand   # one benchmark
+
+The database comes from BENCH_DATABASE_URL (default: postgresql+psycopg://postgres@127.0.0.1
+:5432/dapur_bench, or dapur_bench_small with --smoke). It is created and migrated when
+missing and the nation is generated when it holds no kitchen. The server is uvicorn with
+fixed settings (two workers, no access log) on a free local port, stopped at the end.
+Every benchmark prints its figures and its ratio to a baseline measured in the same run;
+nothing here asserts a time.
+"""
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg import sql
+
+from bench import demand, export, load
+from bench.common import ADMIN_PASSWORD, ADMIN_USERNAME, Context, Result
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = {"demand": demand.run, "load": load.run, "export": export.run}
+WORKERS = 2
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dapur_bench"
+SERVER_SETTINGS = {"jit": "off", "random_page_cost": "1.1"}
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def ensure_database(url: str) -> None:
+    """Create the database when it does not exist, then migrate it to head."""
+    name = psycopg.conninfo.conninfo_to_dict(_libpq(url))["dbname"]
+    server = psycopg.conninfo.make_conninfo(_libpq(url), dbname="postgres")
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            print(f"creating database {name}")
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(str(name))))
+        # The server settings docs/performance.md recommends for Dapur (SSD, OLTP with
+        # reports): JIT compiles for seconds to save milliseconds on these queries, and
+        # random reads cost about what sequential ones do on an SSD with a warm cache.
+        for setting, value in SERVER_SETTINGS.items():
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} SET {} = {}").format(
+                    sql.Identifier(str(name)), sql.Identifier(setting), sql.Literal(value)
+                )
+            )
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True
+    )
+
+
+def ensure_nation(url: str, size: str) -> str:
+    """Generate the nation when the database has no kitchen; returns its last counted day."""
+    with psycopg.connect(_libpq(url)) as conn:
+        (kitchens,) = conn.execute("SELECT count(*) FROM kitchens").fetchone() or (0,)
+    env = {**os.environ, "DATABASE_URL": url}
+    if kitchens == 0:
+        print(f"generating the {size} nation (once; later runs reuse it)")
+        subprocess.run(
+            [sys.executable, "-m", "app", "generate", "--size", size], cwd=ROOT, env=env, check=True
+        )
+    subprocess.run(
+        [sys.executable, "-m", "app", "create-admin", ADMIN_USERNAME, "--password", ADMIN_PASSWORD],
+        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    with psycopg.connect(_libpq(url)) as conn:
+        row = conn.execute(
+            "SELECT max(service_date), count(DISTINCT kitchen_id) FROM meal_count_days"
+        ).fetchone()
+    assert row is not None and row[0] is not None
+    print(f"nation: {row[1]:,} kitchens, counts up to {row[0]}")
+    return str(row[0])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("FIRST_ADMIN_USERNAME", None)
+    command = [
+        sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning",
+        "--no-access-log",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                time.sleep(1)  # let the second worker finish starting too
+                print(f"server: uvicorn --workers {WORKERS} at {base} (pid {server.pid})")
+                return server, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    stop_server(server)
+    raise SystemExit("uvicorn did not become ready")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def machine() -> dict[str, Any]:
+    mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    with psycopg.connect(_libpq(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(int(mem) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql": row[0] if row else "?",
+        "kernel": platform.release(),
+        "load_average": os.getloadavg(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--smoke", action="store_true", help="small nation, a few seconds each")
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args()
+    size = "small" if args.smoke else "large"
+    url = os.environ.get("BENCH_DATABASE_URL") or (DEFAULT_URL + ("_small" if args.smoke else ""))
+    os.environ["BENCH_DATABASE_URL"] = url
+    ensure_database(url)
+    anchor = ensure_nation(url, size)
+    server, base = start_server(url)
+    results: list[Result] = []
+    try:
+        ctx = Context(
+            base_url=base, database_url=url, server_pid=server.pid, smoke=args.smoke, anchor=anchor
+        )
+        for name in args.only or list(BENCHMARKS):
+            started = time.monotonic()
+            for result in BENCHMARKS[name](ctx):
+                result.show()
+                results.append(result)
+            print(f"   ({name}: {time.monotonic() - started:.0f} s)")
+    finally:
+        stop_server(server)
+    info = machine()
+    print("\n== summary", json.dumps(info))
+    for r in results:
+        if r.ratio is not None:
+            verdict = "met" if r.met else "NOT met"
+            print(f"   {r.name:<62} ratio {r.ratio:6.3f}  target {r.target:<28} {verdict}")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "at": datetime.now(UTC).isoformat(),
+                    "size": size,
+                    "machine": info,
+                    "results": [r.__dict__ for r in results],
+                },
+                indent=2,
+                default=str,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
