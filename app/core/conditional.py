@@ -27,7 +27,6 @@ import anyio
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -121,9 +120,14 @@ class ResourceLocks:
         self._pg: Engine | None = None
         if settings.database_url.startswith("postgresql"):
             timeout_ms = int(settings.db_timeout_seconds * 1000)
+            # Pooled: opening a connection per write cost more than the write itself. A
+            # connection goes back to the pool only after its lock was released.
             self._pg = create_engine(
                 settings.database_url,
-                poolclass=NullPool,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                pool_timeout=settings.db_timeout_seconds,
+                pool_pre_ping=True,
                 isolation_level="AUTOCOMMIT",
                 connect_args={
                     "connect_timeout": max(1, int(settings.db_timeout_seconds)),
@@ -189,8 +193,9 @@ class ResourceLocks:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._advisory_id(key)})
         except SQLAlchemyError:
             logger.warning("could not release the write lock of %s; closing its connection", key)
+            conn.invalidate()  # ends the session, which frees its advisory locks in any case
         finally:
-            conn.close()  # ends the session, which frees its advisory locks in any case
+            conn.close()
 
 
 class ConditionalRequestMiddleware:
@@ -270,13 +275,16 @@ class ConditionalRequestMiddleware:
                 and not await self._if_match_holds(scope, receive, send, expected)
             ):
                 return
-            await self._write_and_tag(scope, receive, send)
+            if expected is None:
+                await self.app(scope, receive, send)
+            else:
+                await self._write_and_tag(scope, receive, send)
         finally:
             await self.locks.release(key, conn)
 
     async def _write_and_tag(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the write; a 200 answer whose body is exactly what a GET of the URL now
-        returns carries that GET's ETag, so the client can write again without a GET."""
+        """Run a conditional write; a 200 answer whose body is exactly what a GET of the URL
+        now returns carries that GET's ETag, so the client can write again without a GET."""
         start: Message | None = None
         chunks: list[bytes] = []
         complete = False

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -131,23 +131,31 @@ def put_day(
 
     day = _locked_day(session, kitchen, service_date)
     session.exec(delete(MealCount).where(col(MealCount.day_id) == day.id))
-    for c in data.counts:
-        group = c.target_group.value
-        planned = c.planned if c.planned is not None else enrolment.get((c.school_id, group), 0)
-        session.add(
-            MealCount(
-                day_id=day.id,
-                kitchen_id=kitchen.id,
-                service_date=service_date,
-                school_id=c.school_id,
-                target_group=group,
-                planned=planned,
-                prepared=c.prepared,
-                served=c.served,
-                returned=c.returned,
-            )
-        )
-    day.updated_at = utcnow()  # the counts live in another table; the day's ETag must move
+    now = utcnow()
+    counts: list[dict[str, Any]] = [
+        {
+            "id": uuid.uuid4(),
+            "created_at": now,
+            "updated_at": now,
+            "day_id": day.id,
+            "kitchen_id": kitchen.id,
+            "service_date": service_date,
+            "school_id": c.school_id,
+            "target_group": c.target_group.value,
+            "planned": c.planned
+            if c.planned is not None
+            else enrolment.get((c.school_id, c.target_group.value), 0),
+            "prepared": c.prepared,
+            "served": c.served,
+            "returned": c.returned,
+        }
+        for c in data.counts
+    ]
+    if counts:
+        # One multi-row INSERT: a day is replaced often (every retry of a phone), and
+        # building ORM objects per count cost more than the statement itself.
+        session.execute(insert(MealCount), counts)
+    day.updated_at = now  # the counts live in another table; the day's ETag must move
     session.add(day)
     session.flush()
     return _days_public(session, [day])[0]
