@@ -3,7 +3,7 @@
 Checks (schemathesis defaults): no 5xx, status codes and content types the schema
 documents, responses that match their documented schemas, invalid input rejected.
 Run as admin (who may do everything) and as a kitchen manager (scoped to one kitchen).
-FUZZ_EXAMPLES sets the examples per operation (default 25; raise it for a deeper run).
+FUZZ_EXAMPLES sets the examples per operation (default 15; raise it for a deeper run).
 """
 
 import os
@@ -20,7 +20,7 @@ from app.core.config import Settings
 from app.main import create_app
 from tests.builders import make_kitchen, make_manager, make_school
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 
 
 @pytest.fixture
