@@ -5,17 +5,21 @@ their own, opened inside the response body's generator, because the request's se
 closed by the time the body is sent.
 """
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from app.core.deps import EngineDep, SessionDep
 from app.core.openapi import ALTERNATIVE_JSON
 from app.core.pagination import Page
 from app.integrations import formats, service
-from app.integrations.deps import AgricultureWindow, HealthWindow, PagingDep
+from app.integrations.deps import AgricultureWindow, HealthWindow, Paging, PagingDep
 from app.integrations.models import (
     DemandBy,
     DemandRow,
@@ -69,6 +73,30 @@ def _filename(name: str, window: Window) -> str:
     return f"{name}_{window.date_from.isoformat()}_{window.date_to.isoformat()}.csv"
 
 
+def _render(
+    report: service.Report,
+    *,
+    csv: bool,
+    engine: Engine,
+    session: Session,
+    paging: Paging,
+    row_model: type[BaseModel],
+    filename: str,
+    dhis2: Callable[[service.Row], Iterable[formats.DataValue]] | None = None,
+) -> Page[Any] | Response:
+    """The report as a JSON page, every row as CSV, or (with `dhis2`) a dataValueSet."""
+    if csv:
+        rows = service.stream_rows(engine, report=report)
+        return formats.csv_response(report.columns, rows, filename=filename)
+    if dhis2 is not None:
+        rows = service.stream_rows(engine, report=report)
+        return formats.dhis2_response(v for row in rows for v in dhis2(row))
+    items, cursor = service.read_page(
+        session, report=report, limit=paging.limit, cursor=paging.cursor
+    )
+    return Page(items=[row_model(**r) for r in items], next_cursor=cursor)
+
+
 @router.get(
     "/health/nutrition",
     summary="Nutrition of approved menus per target group (health offices)",
@@ -85,16 +113,16 @@ def health_nutrition(
     updated_since: UpdatedSince = None,
 ) -> Page[NutritionRow] | Response:
     report = service.nutrition_report(window=window, updated_since=_utc(updated_since))
-    if format_ is Format.csv:
-        rows = service.stream_rows(engine, report=report)
-        return formats.csv_response(report.columns, rows, filename=_filename("nutrition", window))
-    if format_ is Format.dhis2:
-        rows = service.stream_rows(engine, report=report)
-        return formats.dhis2_response(v for row in rows for v in formats.nutrition_values(row))
-    items, cursor = service.read_page(
-        session, report=report, limit=paging.limit, cursor=paging.cursor
+    return _render(
+        report,
+        csv=format_ is Format.csv,
+        engine=engine,
+        session=session,
+        paging=paging,
+        row_model=NutritionRow,
+        filename=_filename("nutrition", window),
+        dhis2=formats.nutrition_values if format_ is Format.dhis2 else None,
     )
-    return Page(items=[NutritionRow(**r) for r in items], next_cursor=cursor)
 
 
 @router.get(
@@ -120,19 +148,18 @@ def health_meal_counts(
     report = service.meal_counts_report(
         window=window, group_by=group_by, updated_since=_utc(updated_since)
     )
-    if format_ is Format.csv:
-        rows = service.stream_rows(engine, report=report)
-        filename = _filename(f"meal-counts-by-{group_by.value}", window)
-        return formats.csv_response(report.columns, rows, filename=filename)
-    if format_ is Format.dhis2:
-        rows = service.stream_rows(engine, report=report)
-        return formats.dhis2_response(
-            v for row in rows for v in formats.meal_count_values(row, group_by)
-        )
-    items, cursor = service.read_page(
-        session, report=report, limit=paging.limit, cursor=paging.cursor
+    return _render(
+        report,
+        csv=format_ is Format.csv,
+        engine=engine,
+        session=session,
+        paging=paging,
+        row_model=MealCountRow,
+        filename=_filename(f"meal-counts-by-{group_by.value}", window),
+        dhis2=(lambda row: formats.meal_count_values(row, group_by))
+        if format_ is Format.dhis2
+        else None,
     )
-    return Page(items=[MealCountRow(**r) for r in items], next_cursor=cursor)
 
 
 @router.get(
@@ -150,13 +177,15 @@ def health_food_safety(
     updated_since: UpdatedSince = None,
 ) -> Page[FoodSafetyRow] | Response:
     report = service.food_safety_report(window=window, updated_since=_utc(updated_since))
-    if format_ is TableFormat.csv:
-        rows = service.stream_rows(engine, report=report)
-        return formats.csv_response(report.columns, rows, filename=_filename("food-safety", window))
-    items, cursor = service.read_page(
-        session, report=report, limit=paging.limit, cursor=paging.cursor
+    return _render(
+        report,
+        csv=format_ is TableFormat.csv,
+        engine=engine,
+        session=session,
+        paging=paging,
+        row_model=FoodSafetyRow,
+        filename=_filename("food-safety", window),
     )
-    return Page(items=[FoodSafetyRow(**r) for r in items], next_cursor=cursor)
 
 
 @router.get(
@@ -184,11 +213,12 @@ def agriculture_ingredient_demand(
     format_: TableFormatQuery = TableFormat.json,
 ) -> Page[DemandRow] | Response:
     report = service.demand_report(window=window, period=period, by=by, region_level=region_level)
-    if format_ is TableFormat.csv:
-        rows = service.stream_rows(engine, report=report)
-        filename = _filename(f"ingredient-demand-{period.value}-{by.value}", window)
-        return formats.csv_response(report.columns, rows, filename=filename)
-    items, cursor = service.read_page(
-        session, report=report, limit=paging.limit, cursor=paging.cursor
+    return _render(
+        report,
+        csv=format_ is TableFormat.csv,
+        engine=engine,
+        session=session,
+        paging=paging,
+        row_model=DemandRow,
+        filename=_filename(f"ingredient-demand-{period.value}-{by.value}", window),
     )
-    return Page(items=[DemandRow(**r) for r in items], next_cursor=cursor)
