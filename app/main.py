@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import IntegrityError
 from starlette.middleware.gzip import GZipMiddleware
 
 from app import models as _models  # noqa: F401  (registers every table)
@@ -84,13 +85,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.first_admin_username and settings.first_admin_password:
-            for session in session_scope(engine):
-                if ensure_first_admin(
-                    session,
-                    username=settings.first_admin_username,
-                    password=settings.first_admin_password,
-                ):
-                    logger.info("created first admin %s", settings.first_admin_username)
+            try:
+                for session in session_scope(engine):
+                    if ensure_first_admin(
+                        session,
+                        username=settings.first_admin_username,
+                        password=settings.first_admin_password,
+                    ):
+                        logger.info("created first admin %s", settings.first_admin_username)
+            except IntegrityError:
+                # Another worker of the same deployment created it at the same moment.
+                logger.info("first admin %s already exists", settings.first_admin_username)
         yield
         engine.dispose()
 

@@ -1,5 +1,7 @@
 """Login, tokens, API keys, users: through HTTP."""
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from tests.builders import (
@@ -208,3 +210,32 @@ def test_users_list_pages_without_repeats(client: TestClient, admin: dict[str, s
     users = list_all(client, "/api/v1/users", admin, limit=2)
     ids = [u["id"] for u in users]
     assert len(ids) == len(set(ids)) == 5  # four plus the first admin
+
+
+def test_first_admin_is_created_once_by_several_workers(settings: Any) -> None:
+    """Workers of one deployment start together; each tries to create the first admin."""
+    import threading
+
+    from app.main import create_app
+
+    apps = [create_app(settings) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def start(app: Any) -> None:
+        try:
+            with TestClient(app):
+                pass
+        except BaseException as exc:  # a failed start-up is what this test looks for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(a,)) for a in apps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with TestClient(apps[0]) as c:
+        resp = c.post(
+            "/api/v1/auth/token", data={"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}
+        )
+        assert resp.status_code == 200
