@@ -14,6 +14,8 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
+from schemathesis.config._checks import NegativeDataRejectionConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.core.config import Settings
@@ -47,9 +49,15 @@ def _call_and_validate(case: Any, client: TestClient, headers: dict[str, str]) -
 
 # The schema comes from an app that is never called (only its /openapi.json is read); each
 # test sends the generated requests to its own app on a fresh database.
+# An invalid request that also carries a stale If-Match may be refused with 412: preconditions
+# are evaluated before the request content (RFC 9110 §13.2.2), so 412 counts as a rejection.
+REJECTIONS = [*NegativeDataRejectionConfig._DEFAULT_EXPECTED_STATUSES, "412"]
 schema = schemathesis.openapi.from_asgi(
     "/openapi.json",
     create_app(Settings(_env_file=None, environment="test", database_url="sqlite://")),  # type: ignore[call-arg]
+    config=SchemathesisConfig.from_dict(
+        {"checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}}}
+    ),
 )
 fuzz_settings = settings(
     max_examples=EXAMPLES,
