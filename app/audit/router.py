@@ -1,7 +1,6 @@
 """HTTP for the audit trail (admin, read-only: there is no route that changes it)."""
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,12 +13,6 @@ from app.core.pagination import Page, PageDep
 from app.core.schemas import IsoDatetime
 
 router = APIRouter(tags=["audit"])
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 @router.get(
@@ -51,8 +44,8 @@ def list_audit_events(
         resource=resource,
         resource_id=resource_id,
         action=action,
-        since=_utc(since),
-        until=_utc(until),
+        since=since,
+        until=until,
     )
     rows, cursor = service.list_events(session, filters=filters, page=page)
     items = [AuditEventPublic.model_validate(e, from_attributes=True) for e in rows]

@@ -45,8 +45,6 @@ def page_params(
     ] = None,
 ) -> PageParams:
     """The paging query parameters every list takes."""
-    if updated_since is not None and updated_since.tzinfo is None:
-        updated_since = updated_since.replace(tzinfo=UTC)
     return PageParams(limit=limit, cursor=cursor, updated_since=updated_since)
 
 

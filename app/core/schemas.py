@@ -5,11 +5,11 @@ datetime; clients of a public API should get 422 for those instead of a silent g
 """
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import AwareDatetime, BeforeValidator, Field, Strict
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Strict
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -21,6 +21,11 @@ def _iso_datetime(value: Any) -> Any:
     if not isinstance(value, str) or not _ISO_DATETIME.match(value):
         raise ValueError("must be an ISO 8601 datetime, e.g. 2026-11-28T02:00:00+07:00")
     return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    """An instant in UTC; one without an offset is read as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _iso_date(value: Any) -> Any:
@@ -37,7 +42,7 @@ def _real_number(value: Any) -> Any:
     return value
 
 
-IsoDatetime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_datetime), AfterValidator(_as_utc)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 StrictInt = Annotated[int, Strict()]
 Count = Annotated[int, Strict(), Field(ge=0)]

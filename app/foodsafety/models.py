@@ -1,10 +1,10 @@
 """Food-safety checks of a day's cooking and dispatch."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 from sqlalchemy import JSON
 from sqlmodel import Field
@@ -64,13 +64,6 @@ class FoodSafetyCheckCreate(BaseModel):
     organoleptic_ok: StrictBool
     core_temp_c: Number | None = PField(default=None, ge=-50, le=300)
     notes: str | None = PField(default=None, max_length=2000)
-
-    @field_validator("cooked_at", "dispatched_at")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC) if value is not None else None
 
 
 class FoodSafetyCheckPublic(Timestamps):

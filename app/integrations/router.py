@@ -6,7 +6,6 @@ closed by the time the body is sent.
 """
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -18,6 +17,7 @@ from sqlmodel import Session
 from app.core.deps import EngineDep, SessionDep
 from app.core.openapi import ALTERNATIVE_JSON
 from app.core.pagination import Page
+from app.core.schemas import IsoDatetime
 from app.integrations import formats, service
 from app.integrations.deps import AgricultureWindow, HealthWindow, Paging, PagingDep
 from app.integrations.models import (
@@ -59,14 +59,8 @@ TableFormatQuery = Annotated[
     TableFormat, Query(alias="format", description="`json` pages or `csv` (every row)")
 ]
 UpdatedSince = Annotated[
-    datetime | None, Query(description="Only rows whose record changed at or after this instant")
+    IsoDatetime | None, Query(description="Only rows whose record changed at or after this instant")
 ]
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _filename(name: str, window: Window) -> str:
@@ -112,7 +106,7 @@ def health_nutrition(
     format_: FormatQuery = Format.json,
     updated_since: UpdatedSince = None,
 ) -> Page[NutritionRow] | Response:
-    report = service.nutrition_report(window=window, updated_since=_utc(updated_since))
+    report = service.nutrition_report(window=window, updated_since=updated_since)
     return _render(
         report,
         csv=format_ is Format.csv,
@@ -146,7 +140,7 @@ def health_meal_counts(
     updated_since: UpdatedSince = None,
 ) -> Page[MealCountRow] | Response:
     report = service.meal_counts_report(
-        window=window, group_by=group_by, updated_since=_utc(updated_since)
+        window=window, group_by=group_by, updated_since=updated_since
     )
     return _render(
         report,
@@ -176,7 +170,7 @@ def health_food_safety(
     format_: TableFormatQuery = TableFormat.json,
     updated_since: UpdatedSince = None,
 ) -> Page[FoodSafetyRow] | Response:
-    report = service.food_safety_report(window=window, updated_since=_utc(updated_since))
+    report = service.food_safety_report(window=window, updated_since=updated_since)
     return _render(
         report,
         csv=format_ is TableFormat.csv,
