@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from app.auth.models import Principal
-from app.core.errors import Conflict, Invalid
+from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.types import utcnow
 from app.kitchens.models import Kitchen
@@ -338,13 +338,9 @@ def locked_menu(session: Session, *, menu: Menu) -> Menu:
     The lock makes an edit and an approval of the same menu take turns, so no edit can
     slip in between the check an approval records and the approval itself.
     """
-    stmt = (
-        select(Menu)
-        .where(Menu.id == menu.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    current = session.exec(stmt).one()
+    current = session.get(Menu, menu.id, with_for_update=True, populate_existing=True)
+    if current is None:
+        raise NotFound("Menu")
     if current.status == MenuStatus.approved:
         raise Conflict("The menu is approved and can no longer change", code="menu_locked")
     return current

@@ -101,13 +101,7 @@ def _duration_seconds(session: Session, start: Any, end: Any) -> ColumnElement[A
 
 def _lock_shift(session: Session, shift_id: uuid.UUID) -> Shift:
     """The shift, row-locked on PostgreSQL so its assignments change one request at a time."""
-    stmt = (
-        select(Shift)
-        .where(Shift.id == shift_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    shift = session.exec(stmt).first()
+    shift = session.get(Shift, shift_id, with_for_update=True, populate_existing=True)
     if shift is None:
         raise NotFound("Shift")
     return shift
@@ -134,13 +128,9 @@ def _lock_staff(session: Session, staff_ids: Iterable[uuid.UUID]) -> list[Staff]
 
 
 def _lock_assignment(session: Session, assignment_id: uuid.UUID) -> Assignment:
-    stmt = (
-        select(Assignment)
-        .where(Assignment.id == assignment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    assignment = session.get(
+        Assignment, assignment_id, with_for_update=True, populate_existing=True
     )
-    assignment = session.exec(stmt).first()
     if assignment is None:
         raise NotFound("Assignment")
     return assignment
