@@ -17,7 +17,7 @@ from app.auth.router import router as auth_router
 from app.core.bodylimit import BodySizeLimitMiddleware
 from app.core.conditional import ConditionalRequestMiddleware
 from app.core.config import Settings, get_settings
-from app.core.db import make_engine, session_scope
+from app.core.db import make_engine, reading_engine, session_scope
 from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.metrics import Metrics, MetricsMiddleware
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.reading_engine = reading_engine(engine)
     app.state.metrics = Metrics()
 
     install_error_handlers(app)

@@ -26,9 +26,11 @@ from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent, AuditFilters
 from app.auth.models import Principal
+from app.core.db import table_of
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.requestid import current_request_id
+from app.core.types import utcnow
 from app.users.models import User
 
 API_PREFIX = "/api/v1"
@@ -39,6 +41,7 @@ NOT_AUDITED = frozenset({f"{API_PREFIX}/auth/token"})
 BOOKKEEPING_TABLES = frozenset({"audit_events", "idempotency_records", "login_failures"})
 METHOD_ACTIONS = {"POST": "create", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}
 _INSERTED = "audit_inserted"
+_AUDIT_INSERT = table_of(AuditEvent).insert()
 _REQUEST = "request"
 
 
@@ -104,18 +107,24 @@ def _record_before_commit(session: OrmSession) -> None:
         created_id=str(inserted[0].id) if inserted else None,
     )
     principal: Principal | None = getattr(request.state, "principal", None)
-    session.add(
-        AuditEvent(
-            actor_kind=principal.kind if principal else "anonymous",
-            actor_id=principal.id if principal else None,
-            actor_name=principal.name[:200] if principal else None,
-            action=action[:16],
-            resource=resource[:64],
-            resource_id=resource_id[:64] if resource_id else None,
-            path=path[:500],
-            status=status,
-            request_id=current_request_id(),
-        )
+    now = utcnow()
+    # A Core insert on the request's connection: one statement, no unit of work to flush.
+    session.connection().execute(
+        _AUDIT_INSERT,
+        {
+            "id": uuid.uuid4(),
+            "created_at": now,
+            "updated_at": now,
+            "actor_kind": principal.kind if principal else "anonymous",
+            "actor_id": principal.id if principal else None,
+            "actor_name": principal.name[:200] if principal else None,
+            "action": action[:16],
+            "resource": resource[:64],
+            "resource_id": resource_id[:64] if resource_id else None,
+            "path": path[:500],
+            "status": status,
+            "request_id": current_request_id(),
+        },
     )
 
 

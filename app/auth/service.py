@@ -3,6 +3,8 @@
 import uuid
 from contextlib import contextmanager
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -11,7 +13,7 @@ from app.audit.service import record_login
 from app.auth import throttle
 from app.auth.models import Principal, Role
 from app.core.config import Settings
-from app.core.db import session_scope
+from app.core.db import session_scope, table_of
 from app.core.errors import NotAuthenticated
 from app.core.security import (
     create_access_token,
@@ -67,25 +69,55 @@ def login(
     return Token(access_token=token, expires_in=settings.access_token_minutes * 60)
 
 
+# Every request authenticates, so both look-ups are one Core statement each: plain rows,
+# no ORM objects (an ORM load cost several times the query itself). The user's state is
+# read on every request, never cached, so deactivating a user takes effect at once.
+_users, _user_kitchens, _api_keys = (
+    table_of(User),
+    table_of(UserKitchen),
+    table_of(ApiKey),
+)
+_PRINCIPAL_OF_USER = (
+    sa_select(
+        _users.c.username,
+        _users.c.role,
+        _users.c.region_code,
+        _users.c.active,
+        _user_kitchens.c.kitchen_id,
+    )
+    .select_from(_users.outerjoin(_user_kitchens, _user_kitchens.c.user_id == _users.c.id))
+    .where(_users.c.id == bindparam("user_id"))
+)
+_PRINCIPAL_OF_API_KEY = sa_select(
+    _api_keys.c.id,
+    _api_keys.c.name,
+    _api_keys.c.role,
+    _api_keys.c.region_code,
+    _api_keys.c.revoked_at,
+).where(_api_keys.c.key_hash == bindparam("key_hash"))
+
+
 def principal_from_token(session: Session, token: str, *, settings: Settings) -> Principal:
-    """The active user a bearer token names, else 401."""
+    """The active user a bearer token names, with the kitchens it manages; else 401."""
     user_id = decode_access_token(token, secret=settings.secret_key)
-    user = session.get(User, user_id) if user_id else None
-    if user is None or not user.active:
+    rows = session.execute(_PRINCIPAL_OF_USER, {"user_id": user_id}).all() if user_id else []
+    if not rows or not rows[0].active:
         raise NotAuthenticated("Invalid or expired token", code="invalid_token")
+    user = rows[0]
+    assert user_id is not None
     return Principal(
         kind="user",
-        id=user.id,
+        id=user_id,
         name=user.username,
         role=Role(user.role),
         region_code=user.region_code,
-        kitchen_ids=frozenset(kitchen_ids_of(session, user.id)),
+        kitchen_ids=frozenset(r.kitchen_id for r in rows if r.kitchen_id is not None),
     )
 
 
 def principal_from_api_key(session: Session, key: str) -> Principal:
     """The machine client an unrevoked API key belongs to, else 401."""
-    api_key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
+    api_key = session.execute(_PRINCIPAL_OF_API_KEY, {"key_hash": hash_api_key(key)}).first()
     if api_key is None or api_key.revoked_at is not None:
         raise NotAuthenticated("Invalid or revoked API key", code="invalid_api_key")
     return Principal(

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, Table, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -19,6 +19,12 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model, for hot paths that read plain rows, not objects."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -64,6 +70,20 @@ def make_engine(settings: Settings) -> Engine:
 
 
 SQLITE_BEGIN_OPTION = "dapur_sqlite_begin"
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """The engine read-only requests use: the same pool, but without a transaction.
+
+    On PostgreSQL each statement then commits by itself, which saves every read request
+    its BEGIN and COMMIT round trips and lets its session close without any I/O. What the
+    request sees is unchanged: at READ COMMITTED every statement takes its own snapshot
+    inside a transaction too. SQLite reads keep their transaction (a single snapshot
+    there), so its engine is returned as it is.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def session_scope(

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field, SQLModel
 
 from app.core.types import UTCDateTime, utcnow
@@ -21,8 +22,15 @@ class IdTimestamps(SQLModel):
     )
 
 
-class Timestamps(SQLModel):
-    """What every public resource returns besides its own fields."""
+class Timestamps(BaseModel):
+    """What every public resource returns besides its own fields.
+
+    A plain pydantic model, not an SQLModel: public shapes are validated on every response,
+    and SQLModel's Python-level __init__ made each nested one (a shift's assignments, say)
+    several times dearer. Read from ORM objects as SQLModel models are (`from_attributes`).
+    """
+
+    model_config = ConfigDict(from_attributes=True)
 
     created_at: datetime
     updated_at: datetime

@@ -99,9 +99,9 @@ def _walk(dependant: Dependant) -> Iterator[Dependant]:
 
 
 def _needs_auth(route: APIRoute) -> bool:
-    from app.auth.deps import current_principal
+    from app.auth.deps import credentials, current_principal
 
-    return any(d.call is current_principal for d in _walk(route.dependant))
+    return any(d.call in (current_principal, credentials) for d in _walk(route.dependant))
 
 
 def _role_gated(route: APIRoute, all_roles: frozenset[Any]) -> bool:

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.core.deps import EngineDep, SessionDep
+from app.core.deps import EngineDep, ReportSessionDep
 from app.core.openapi import ALTERNATIVE_JSON
 from app.core.pagination import Page
 from app.core.schemas import IsoDatetime
@@ -100,7 +100,7 @@ def _render(
 )
 def health_nutrition(
     window: HealthWindow,
-    session: SessionDep,
+    session: ReportSessionDep,
     engine: EngineDep,
     paging: PagingDep,
     format_: FormatQuery = Format.json,
@@ -130,7 +130,7 @@ def health_nutrition(
 )
 def health_meal_counts(
     window: HealthWindow,
-    session: SessionDep,
+    session: ReportSessionDep,
     engine: EngineDep,
     paging: PagingDep,
     group_by: Annotated[
@@ -164,7 +164,7 @@ def health_meal_counts(
 )
 def health_food_safety(
     window: HealthWindow,
-    session: SessionDep,
+    session: ReportSessionDep,
     engine: EngineDep,
     paging: PagingDep,
     format_: TableFormatQuery = TableFormat.json,
@@ -192,7 +192,7 @@ def health_food_safety(
 )
 def agriculture_ingredient_demand(
     window: AgricultureWindow,
-    session: SessionDep,
+    session: ReportSessionDep,
     engine: EngineDep,
     paging: PagingDep,
     period: Annotated[

@@ -6,15 +6,16 @@ another kitchen's objects exist.
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.auth.deps import CurrentPrincipal
+from app.auth.deps import CredentialsDep, authenticate
 from app.auth.models import Principal, Role
-from app.core.deps import SessionDep
+from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import Forbidden, NotFound
 from app.core.openapi import tag_roles
 from app.kitchens.models import Kitchen
@@ -69,12 +70,26 @@ def scoped_object(
     return obj, kitchen
 
 
-def kitchen_access(roles: frozenset[Role]) -> Callable[..., Kitchen]:
-    """A dependency loading `{kitchen_id}` from the path for callers in `roles`."""
+def kitchen_access(roles: frozenset[Role]) -> Callable[..., Coroutine[Any, Any, Kitchen]]:
+    """A dependency loading `{kitchen_id}` from the path for callers in `roles`.
 
-    def dep(kitchen_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> Kitchen:
-        ensure_role(principal, roles)
-        return visible_kitchen(session, principal, kitchen_id)
+    The caller and the kitchen are read in one worker-thread hop: every kitchen route runs
+    this, and each hop costs about as much as a query.
+    """
+
+    async def dep(
+        kitchen_id: uuid.UUID,
+        request: Request,
+        presented: CredentialsDep,
+        session: SessionDep,
+        settings: SettingsDep,
+    ) -> Kitchen:
+        def load() -> Kitchen:
+            principal = authenticate(request, session, settings, presented)
+            ensure_role(principal, roles)
+            return visible_kitchen(session, principal, kitchen_id)
+
+        return await run_in_threadpool(load)
 
     return tag_roles(dep, roles)
 
