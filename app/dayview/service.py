@@ -1,104 +1,158 @@
-"""The day view, built from a fixed number of queries however large the kitchen is."""
+"""The day view, built from a fixed number of queries however large the kitchen is.
+
+It is the screen a kitchen opens most, so its statements are built once, here, with bind
+parameters (building a statement costs more than running it), and they read columns, not
+ORM objects. Menus stay objects: there are one or two a day, and the nutrition check of a
+draft is computed from them.
+"""
 
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import BindParameter, bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.dayview.models import Alert, AlertKind, DayMenu, DaySchool, DayView
 from app.kitchens.models import Kitchen
 from app.mealcounts.models import MealCount, MealCountDay
 from app.mealcounts.service import kitchen_today
-from app.menus.models import CheckStatus, Menu, MenuStatus, NutritionCheck
+from app.menus.models import CheckStatus, Menu, MenuStatus
 from app.menus.service import compute_checks, to_public_many
 from app.schools.models import School
-from app.shifts.models import Shift
-from app.shifts.service import kitchen_zone, local_days_to_utc, shifts_public
+from app.shifts.service import day_shifts_public
 from app.staff.models import Staff
 
 CERTIFICATE_WARNING_DAYS = 30
 COUNTS_LOOKBACK_DAYS = 7
 
+_KITCHEN: BindParameter[Any] = bindparam("kitchen_id")
+_DAY: BindParameter[Any] = bindparam("day")
+_FIRST: BindParameter[Any] = bindparam("first")
+_LAST: BindParameter[Any] = bindparam("last")
+
+_MENUS = (
+    select(Menu)
+    .where(col(Menu.kitchen_id) == _KITCHEN, col(Menu.service_date) == _DAY)
+    .order_by(col(Menu.meal_type))
+)
+
+# Each school of the kitchen with how many count rows it has on the day, and how many of
+# them carry `served`.
+_reported = (
+    sa_select(
+        col(MealCount.school_id).label("school_id"),
+        func.count().label("rows"),
+        func.count(col(MealCount.served)).label("served"),
+    )
+    .where(col(MealCount.kitchen_id) == _KITCHEN, col(MealCount.service_date) == _DAY)
+    .group_by(col(MealCount.school_id))
+    .subquery()
+)
+_SCHOOLS = (
+    sa_select(
+        col(School.id), col(School.npsn), col(School.name), _reported.c.rows, _reported.c.served
+    )
+    .join(_reported, _reported.c.school_id == col(School.id), isouter=True)
+    .where(col(School.kitchen_id) == _KITCHEN)
+    .order_by(col(School.name), col(School.npsn))
+)
+
+_CERTIFICATES = (
+    sa_select(
+        col(Staff.id),
+        col(Staff.full_name),
+        col(Staff.food_handler_cert_expires_on),
+        col(Staff.role),
+    )
+    .where(
+        col(Staff.kitchen_id) == _KITCHEN,
+        col(Staff.active) == True,  # noqa: E712
+        col(Staff.food_handler_cert_expires_on).is_not(None),
+        col(Staff.food_handler_cert_expires_on) <= bindparam("horizon"),
+    )
+    .order_by(col(Staff.food_handler_cert_expires_on), col(Staff.full_name))
+)
+
+# The past days with a menu, each with its reported day (if any), how many count rows
+# that day has and how many of them carry `served`.
+_menu_days = (
+    sa_select(col(Menu.service_date).label("service_date"))
+    .where(col(Menu.kitchen_id) == _KITCHEN)
+    .where(col(Menu.service_date) >= _FIRST, col(Menu.service_date) <= _LAST)
+    .distinct()
+    .subquery()
+)
+_counted = (
+    sa_select(
+        col(MealCountDay.service_date).label("service_date"),
+        func.count(col(MealCount.id)).label("rows"),
+        func.count(col(MealCount.served)).label("served"),
+    )
+    .join(MealCount, col(MealCount.day_id) == col(MealCountDay.id), isouter=True)
+    .where(col(MealCountDay.kitchen_id) == _KITCHEN)
+    .where(col(MealCountDay.service_date) >= _FIRST, col(MealCountDay.service_date) <= _LAST)
+    .group_by(col(MealCountDay.service_date))
+    .subquery()
+)
+_MISSING_COUNTS = (
+    sa_select(
+        _menu_days.c.service_date,
+        _counted.c.service_date.is_not(None),
+        _counted.c.rows,
+        _counted.c.served,
+    )
+    .join(_counted, _counted.c.service_date == _menu_days.c.service_date, isouter=True)
+    .order_by(_menu_days.c.service_date.desc())
+)
+
 
 def _menus(session: Session, kitchen: Kitchen, day: date) -> list[DayMenu]:
-    menus = list(
-        session.exec(
-            select(Menu)
-            .where(Menu.kitchen_id == kitchen.id, Menu.service_date == day)
-            .order_by(Menu.meal_type)
-        ).all()
-    )
+    params = {"kitchen_id": kitchen.id, "day": day}
+    menus = list(session.execute(_MENUS, params).scalars().all())
+    # An approved menu shows the check it was approved with; a draft, the check as of now.
     drafts = [m for m in menus if not (m.status == MenuStatus.approved and m.approval_check)]
-    checks = compute_checks(session, menus=drafts)
-    for m in menus:
-        if m not in drafts:
-            checks[m.id] = NutritionCheck.model_validate(m.approval_check)
+    live = compute_checks(session, menus=drafts)
     result = []
     for public in to_public_many(session, menus):
-        check = checks[public.id]
+        check = live.get(public.id) or public.nutrition_check
+        assert check is not None
         failing = [g.target_group for g in check.groups if g.status is CheckStatus.failed]
-        result.append(
-            DayMenu(**public.model_dump(), check_status=check.overall, failing_groups=failing)
-        )
+        # dict(public) is shallow: the nested models are taken as they are, not re-validated.
+        result.append(DayMenu(**dict(public), check_status=check.overall, failing_groups=failing))
     return result
 
 
 def _schools(session: Session, kitchen: Kitchen, day: date) -> list[DaySchool]:
-    reported = (
-        select(
-            MealCount.school_id,
-            func.count().label("rows"),
-            func.count(col(MealCount.served)).label("served"),
-        )
-        .where(MealCount.kitchen_id == kitchen.id, MealCount.service_date == day)
-        .group_by(col(MealCount.school_id))
-        .subquery()
-    )
-    rows = session.exec(
-        select(School, reported.c.rows, reported.c.served)
-        .join(reported, reported.c.school_id == School.id, isouter=True)
-        .where(School.kitchen_id == kitchen.id)
-        .order_by(School.name, School.npsn)
-    ).all()
+    rows = session.execute(_SCHOOLS, {"kitchen_id": kitchen.id, "day": day})
     return [
         DaySchool(
-            id=school.id,
-            npsn=school.npsn,
-            name=school.name,
+            id=school_id,
+            npsn=npsn,
+            name=name,
             counts_reported=bool(count_rows),
             served_reported=bool(count_rows) and served == count_rows,
         )
-        for school, count_rows, served in rows
+        for school_id, npsn, name, count_rows, served in rows
     ]
 
 
 def _certificate_alerts(session: Session, kitchen: Kitchen, day: date) -> list[Alert]:
     horizon = day + timedelta(days=CERTIFICATE_WARNING_DAYS)
-    staff = session.exec(
-        select(Staff)
-        .where(
-            Staff.kitchen_id == kitchen.id,
-            Staff.active == True,  # noqa: E712
-            col(Staff.food_handler_cert_expires_on).is_not(None),
-            col(Staff.food_handler_cert_expires_on) <= horizon,
-        )
-        .order_by(col(Staff.food_handler_cert_expires_on), col(Staff.full_name))
-    ).all()
+    rows = session.execute(_CERTIFICATES, {"kitchen_id": kitchen.id, "horizon": horizon})
     alerts = []
-    for person in staff:
-        expires = person.food_handler_cert_expires_on
-        assert expires is not None
+    for staff_id, full_name, expires, role in rows:
         expired = expires < day
         alerts.append(
             Alert(
                 kind=AlertKind.certificate_expired if expired else AlertKind.certificate_expiring,
                 message=(
-                    f"{person.full_name}'s food-handler certificate "
+                    f"{full_name}'s food-handler certificate "
                     + (f"expired on {expires}" if expired else f"expires on {expires}")
                     + "; renew it before their next food-handling shift"
                 ),
-                staff_id=person.id,
-                details={"expires_on": expires.isoformat(), "role": person.role},
+                staff_id=staff_id,
+                details={"expires_on": expires.isoformat(), "role": role},
             )
         )
     return alerts
@@ -106,45 +160,26 @@ def _certificate_alerts(session: Session, kitchen: Kitchen, day: date) -> list[A
 
 def _missing_counts(session: Session, kitchen: Kitchen, day: date) -> list[Alert]:
     """Past days of the last week that had a menu but no complete served counts."""
-    first, last = day - timedelta(days=COUNTS_LOOKBACK_DAYS), day - timedelta(days=1)
-    menu_days = set(
-        session.exec(
-            select(col(Menu.service_date))
-            .where(Menu.kitchen_id == kitchen.id)
-            .where(col(Menu.service_date) >= first, col(Menu.service_date) <= last)
-            .distinct()
-        ).all()
-    )
-    reported = {
-        service_date: (rows, served)
-        for service_date, rows, served in session.exec(
-            select(
-                col(MealCountDay.service_date),
-                func.count(col(MealCount.id)),
-                func.count(col(MealCount.served)),
-            )
-            .join(MealCount, col(MealCount.day_id) == MealCountDay.id, isouter=True)
-            .where(MealCountDay.kitchen_id == kitchen.id)
-            .where(col(MealCountDay.service_date) >= first, col(MealCountDay.service_date) <= last)
-            .group_by(col(MealCountDay.service_date))
-        ).all()
+    params = {
+        "kitchen_id": kitchen.id,
+        "first": day - timedelta(days=COUNTS_LOOKBACK_DAYS),
+        "last": day - timedelta(days=1),
     }
     alerts = []
-    for missing_day in sorted(menu_days, reverse=True):
-        rows, served = reported.get(missing_day, (0, 0))
-        if rows and served == rows:
+    for missing_day, reported, count_rows, served in session.execute(_MISSING_COUNTS, params):
+        if count_rows and served == count_rows:
             continue
         message = (
-            f"Meal counts for {missing_day} were never reported"
-            if missing_day not in reported
-            else f"Meal counts for {missing_day} lack the served numbers"
+            f"Meal counts for {missing_day} lack the served numbers"
+            if reported
+            else f"Meal counts for {missing_day} were never reported"
         )
         alerts.append(
             Alert(
                 kind=AlertKind.meal_counts_missing,
                 message=message + "; report them with PUT .../meal-counts/" + str(missing_day),
                 date=missing_day,
-                details={"reported": missing_day in reported},
+                details={"reported": bool(reported)},
             )
         )
     return alerts
@@ -153,16 +188,7 @@ def _missing_counts(session: Session, kitchen: Kitchen, day: date) -> list[Alert
 def day_view(session: Session, *, kitchen: Kitchen, day: date | None) -> DayView:
     """Menus, shifts, schools and alerts of one kitchen-local day (default: today)."""
     day = day or kitchen_today(kitchen)
-    start, end = local_days_to_utc(day, day, kitchen_zone(kitchen))
-    shifts = list(
-        session.exec(
-            select(Shift)
-            .where(Shift.kitchen_id == kitchen.id)
-            .where(col(Shift.starts_at) >= start, col(Shift.starts_at) < end)
-            .order_by(col(Shift.starts_at), col(Shift.name))
-        ).all()
-    )
-    shift_views = shifts_public(session, kitchen=kitchen, shifts=shifts)
+    shift_views = day_shifts_public(session, kitchen=kitchen, day=day)
     menus = _menus(session, kitchen, day)
 
     alerts = _certificate_alerts(session, kitchen, day)

@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
@@ -45,26 +46,31 @@ _GROUP_ORDER = {g.value: i for i, g in enumerate(TargetGroup)}
 # ---- reading -------------------------------------------------------------------------------
 
 
+# Built once (construction costs more than execution): read on every menu and day view.
+# Columns, not objects.
+_ITEM_ROWS = (
+    select(MenuItem.menu_id, MenuItem.recipe_id, MenuItem.servings, Recipe.name)
+    .join(Recipe, col(Recipe.id) == col(MenuItem.recipe_id))
+    .where(col(MenuItem.menu_id).in_(bindparam("menu_ids", expanding=True)))
+    .order_by(col(MenuItem.menu_id), col(MenuItem.position))
+)
+_FACTOR_ROWS = select(
+    MenuPortionFactor.menu_id, MenuPortionFactor.target_group, MenuPortionFactor.factor
+).where(col(MenuPortionFactor.menu_id).in_(bindparam("menu_ids", expanding=True)))
+
+
 def to_public_many(session: Session, menus: Sequence[Menu]) -> list[MenuPublic]:
     """The API shape of many menus: two queries, whatever their number."""
-    ids = [m.id for m in menus]
+    ids = {"menu_ids": [m.id for m in menus]}
     items: dict[uuid.UUID, list[MenuItemPublic]] = defaultdict(list)
     factors: dict[uuid.UUID, dict[str, float]] = defaultdict(dict)
-    if ids:
-        rows = session.exec(
-            select(MenuItem, Recipe.name)
-            .join(Recipe, col(Recipe.id) == col(MenuItem.recipe_id))
-            .where(col(MenuItem.menu_id).in_(ids))
-            .order_by(col(MenuItem.menu_id), col(MenuItem.position))
-        )
-        for item, name in rows:
-            items[item.menu_id].append(
-                MenuItemPublic(recipe_id=item.recipe_id, recipe_name=name, servings=item.servings)
+    if menus:
+        for menu_id, recipe_id, servings, name in session.execute(_ITEM_ROWS, ids):
+            items[menu_id].append(
+                MenuItemPublic(recipe_id=recipe_id, recipe_name=name, servings=servings)
             )
-        for f in session.exec(
-            select(MenuPortionFactor).where(col(MenuPortionFactor.menu_id).in_(ids))
-        ):
-            factors[f.menu_id][f.target_group] = f.factor
+        for menu_id, group, factor in session.execute(_FACTOR_ROWS, ids):
+            factors[menu_id][group] = factor
     return [
         MenuPublic(
             id=m.id,

@@ -11,7 +11,7 @@ filters; everything is stored and returned in UTC.
 """
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,10 +19,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, extract, func, or_
+from sqlalchemy import ColumnElement, and_, bindparam, case, extract, func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.core.db import table_of
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import PageParams, paginate
 from app.core.types import utcnow
@@ -30,8 +32,6 @@ from app.kitchens.models import Kitchen
 from app.shifts.models import (
     WEEKLY_HOURS_LIMIT,
     Assignment,
-    AssignmentPublic,
-    Coverage,
     Shift,
     ShiftCreate,
     ShiftPublic,
@@ -44,6 +44,8 @@ from app.staff.models import FOOD_HANDLING_ROLES, Staff, StaffRole
 
 MAX_RANGE_DAYS = 366
 _WEEK_LIMIT_SECONDS = WEEKLY_HOURS_LIMIT * 3600
+# For reads that need only columns (the shapes the API returns): no ORM objects to build.
+_shifts, _assignments = table_of(Shift), table_of(Assignment)
 
 
 # Kitchen-local time ------------------------------------------------------------------
@@ -290,32 +292,72 @@ def _assignments_of(
     return result
 
 
-def _to_public(shift: Shift, assignments: list[Assignment], zone: ZoneInfo) -> ShiftPublic:
-    assigned: dict[str, int] = defaultdict(int)
-    for a in assignments:
-        assigned[a.role] += 1
+# Built once: constructing a statement costs more than running it (SQLAlchemy caches the
+# compiled SQL, not the construction), and these run on every shift and day view.
+_ASSIGNMENT_ROWS = (
+    sa_select(_assignments)
+    .where(_assignments.c.shift_id.in_(bindparam("shift_ids", expanding=True)))
+    .order_by(_assignments.c.created_at, _assignments.c.id)
+)
+_DAY_SHIFT_ROWS = (
+    sa_select(_shifts)
+    .where(
+        _shifts.c.kitchen_id == bindparam("kitchen_id"),
+        _shifts.c.starts_at >= bindparam("start"),
+        _shifts.c.starts_at < bindparam("end"),
+    )
+    .order_by(_shifts.c.starts_at, _shifts.c.name)
+)
+
+
+def _assignment_rows(
+    session: Session, shift_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The assignments of many shifts in one query, as plain rows (for reading only)."""
+    result: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    if shift_ids:
+        params = {"shift_ids": list(shift_ids)}
+        for row in session.execute(_ASSIGNMENT_ROWS, params).mappings().all():
+            result[row["shift_id"]].append(dict(row))
+    return result
+
+
+def _to_public(
+    shift: dict[str, Any], assignments: list[dict[str, Any]], zone: ZoneInfo
+) -> ShiftPublic:
+    assigned = Counter(a["role"] for a in assignments)
     coverage = {
-        role: Coverage(required=required, assigned=assigned[role])
-        for role, required in shift.requirements.items()
+        role: {"required": required, "assigned": assigned[role]}
+        for role, required in shift["requirements"].items()
     }
+    # One validation of the whole nested shape: far cheaper than a model per assignment.
     return ShiftPublic.model_validate(
         {
-            **shift.model_dump(),
-            "local_date": local_date(shift.starts_at, zone),
-            "assignments": [
-                AssignmentPublic.model_validate(a, from_attributes=True) for a in assignments
-            ],
+            **shift,
+            "local_date": local_date(shift["starts_at"], zone),
+            "assignments": assignments,
             "coverage": coverage,
-            "fully_staffed": all(c.assigned >= c.required for c in coverage.values()),
+            "fully_staffed": all(c["assigned"] >= c["required"] for c in coverage.values()),
         }
     )
 
 
-def shifts_public(session: Session, *, kitchen: Kitchen, shifts: list[Shift]) -> list[ShiftPublic]:
-    """The API shape of a kitchen's shifts: two queries however many shifts there are."""
-    by_shift = _assignments_of(session, [s.id for s in shifts])
+def shifts_public(
+    session: Session, *, kitchen: Kitchen, shifts: Sequence[Shift] | Sequence[dict[str, Any]]
+) -> list[ShiftPublic]:
+    """The API shape of a kitchen's shifts (objects or plain rows): one query for them all."""
+    fields = [s if isinstance(s, dict) else s.model_dump() for s in shifts]
+    by_shift = _assignment_rows(session, [f["id"] for f in fields])
     zone = kitchen_zone(kitchen)
-    return [_to_public(s, by_shift.get(s.id, []), zone) for s in shifts]
+    return [_to_public(f, by_shift.get(f["id"], []), zone) for f in fields]
+
+
+def day_shifts_public(session: Session, *, kitchen: Kitchen, day: date) -> list[ShiftPublic]:
+    """The shifts starting on one kitchen-local day, in start order, read as plain rows."""
+    start, end = local_days_to_utc(day, day, kitchen_zone(kitchen))
+    params = {"kitchen_id": kitchen.id, "start": start, "end": end}
+    rows = [dict(r) for r in session.execute(_DAY_SHIFT_ROWS, params).mappings().all()]
+    return shifts_public(session, kitchen=kitchen, shifts=rows)
 
 
 def get_shift(session: Session, *, shift: Shift) -> ShiftPublic:
