@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.core.deps import SessionDep
+from app.core.deps import SessionDep, run_and_commit
 from app.core.schemas import FromDate, IsoDate, ToDate
 from app.kitchens.deps import ManagedKitchen, OpsReadKitchen
 from app.mealcounts import service
@@ -15,10 +15,13 @@ router = APIRouter(tags=["meal counts"])
     "/kitchens/{kitchen_id}/meal-counts/{service_date}",
     summary="Report a day's meal counts (replaces the day as a whole)",
 )
-def put_meal_counts(
+async def put_meal_counts(
     kitchen: ManagedKitchen, service_date: IsoDate, data: MealCountsPut, session: SessionDep
 ) -> MealCountDayPublic:
-    return service.put_day(session, kitchen=kitchen, service_date=service_date, data=data)
+    return await run_and_commit(
+        session,
+        lambda: service.put_day(session, kitchen=kitchen, service_date=service_date, data=data),
+    )
 
 
 @router.get("/kitchens/{kitchen_id}/meal-counts", summary="List a kitchen's reported days")

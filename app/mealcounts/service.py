@@ -1,4 +1,4 @@
-"""Meal counts: a kitchen's day replaced as a whole, validated, totalled in SQL."""
+"""Meal counts: a kitchen's day replaced as a whole, validated and totalled."""
 
 import uuid
 from collections import defaultdict
@@ -6,12 +6,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
+from app.core.db import table_of
 from app.core.errors import Invalid, NotFound
 from app.core.types import utcnow
 from app.kitchens.models import Kitchen
@@ -20,9 +21,7 @@ from app.mealcounts.models import (
     MealCountDay,
     MealCountDayPublic,
     MealCountIn,
-    MealCountPublic,
     MealCountsPut,
-    MealCountTotals,
 )
 from app.schools.models import School, SchoolEnrolment
 
@@ -63,12 +62,71 @@ def _rule_errors(counts: list[MealCountIn], *, after_today: bool) -> list[dict[s
     return errors
 
 
-def _ensure_schools_of_kitchen(
+# Statements built once (building one costs more than running it); plain rows, no objects.
+_schools, _enrolments = table_of(School), table_of(SchoolEnrolment)
+_days, _counts = table_of(MealCountDay), table_of(MealCount)
+_SCHOOLS_AND_ENROLMENT = (
+    sa_select(_schools.c.id, _enrolments.c.target_group, _enrolments.c.count)
+    .select_from(_schools.outerjoin(_enrolments, _enrolments.c.school_id == _schools.c.id))
+    .where(
+        _schools.c.kitchen_id == bindparam("kitchen_id"),
+        _schools.c.id.in_(bindparam("school_ids", expanding=True)),
+    )
+)
+_DELETE_COUNTS = _counts.delete().where(_counts.c.day_id == bindparam("day_id"))
+_INSERT_COUNTS = _counts.insert()
+_COUNT_COLUMNS = (
+    _counts.c.day_id,
+    _counts.c.school_id,
+    _counts.c.target_group,
+    _counts.c.planned,
+    _counts.c.prepared,
+    _counts.c.served,
+    _counts.c.returned,
+)
+_COUNTS_OF_DAYS = sa_select(*_COUNT_COLUMNS).where(
+    _counts.c.day_id.in_(bindparam("day_ids", expanding=True))
+)
+_DAY_OF_KITCHEN = sa_select(_days).where(
+    _days.c.kitchen_id == bindparam("kitchen_id"),
+    _days.c.service_date == bindparam("service_date"),
+)
+
+
+def _upsert_day(dialect: str) -> Any:
+    """INSERT the day, or touch it if it exists; either way its row stays locked.
+
+    ON CONFLICT DO UPDATE locks the existing row until the transaction ends, so two PUTs
+    of the same day queue here (PostgreSQL; SQLite write transactions begin IMMEDIATE) and
+    the second replaces the first's counts as a whole, never a mix. `updated_at` moves
+    because the day's counts (in another table) change: its ETag must move with them.
+    """
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(_days).values(
+        id=bindparam("id"),
+        kitchen_id=bindparam("kitchen_id"),
+        service_date=bindparam("service_date"),
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["kitchen_id", "service_date"],
+        set_={"updated_at": stmt.excluded.updated_at},
+    ).returning(_days.c.id, _days.c.created_at, _days.c.updated_at)
+
+
+_UPSERT_DAY = {dialect: _upsert_day(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def _school_enrolment(
     session: Session, kitchen: Kitchen, counts: list[MealCountIn]
-) -> None:
-    ids = {c.school_id for c in counts}
-    stmt = select(School.id).where(col(School.id).in_(ids), School.kitchen_id == kitchen.id)
-    own = set(session.exec(stmt).all()) if ids else set()
+) -> dict[tuple[uuid.UUID, str], int]:
+    """Enrolment per (school, group) of the counted schools; 422 if one is not the kitchen's."""
+    ids = list({c.school_id for c in counts})
+    rows = session.execute(
+        _SCHOOLS_AND_ENROLMENT, {"kitchen_id": kitchen.id, "school_ids": ids}
+    ).all()
+    own = {school_id for school_id, _, _ in rows}
     errors: list[dict[str, Any]] = [
         {"loc": ["body", "counts", i, "school_id"], "msg": "school is not one of this kitchen's"}
         for i, c in enumerate(counts)
@@ -80,66 +138,33 @@ def _ensure_schools_of_kitchen(
             code="school_not_in_kitchen",
             errors=errors,
         )
-
-
-def _locked_day(session: Session, kitchen: Kitchen, service_date: date) -> MealCountDay:
-    """The day's row, created if missing, locked until the transaction ends.
-
-    Two PUTs of the same day queue on this lock (PostgreSQL: the upsert waits for the
-    other's uncommitted insert, then FOR UPDATE; SQLite: write transactions begin
-    IMMEDIATE), so the second replaces the first's counts as a whole, never a mix.
-    """
-    now = utcnow()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    upsert = (
-        insert(MealCountDay)
-        .values(
-            id=uuid.uuid4(),
-            kitchen_id=kitchen.id,
-            service_date=service_date,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["kitchen_id", "service_date"])
-    )
-    session.exec(upsert)
-    stmt = (
-        select(MealCountDay)
-        .where(MealCountDay.kitchen_id == kitchen.id, MealCountDay.service_date == service_date)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return session.exec(stmt).one()
+    return {(school_id, group): n for school_id, group, n in rows if group is not None}
 
 
 def put_day(
     session: Session, *, kitchen: Kitchen, service_date: date, data: MealCountsPut
 ) -> MealCountDayPublic:
-    """Replace a day's counts as a whole; `planned` defaults to the school's enrolment."""
-    _ensure_schools_of_kitchen(session, kitchen, data.counts)
+    """Replace a day's counts as a whole; `planned` defaults to the school's enrolment.
+
+    Five statements however many counts: the schools with their enrolment, the day's
+    upsert (which also locks it), the delete and one multi-row insert of its counts, and
+    the audit event. The answer is built from what was written, not read back.
+    """
+    enrolment = _school_enrolment(session, kitchen, data.counts) if data.counts else {}
     errors = _rule_errors(data.counts, after_today=service_date > kitchen_today(kitchen))
     if errors:
         raise Invalid(errors[0]["msg"], errors=errors)
-    enrolment: dict[tuple[uuid.UUID, str], int] = {}
-    if data.counts:
-        rows = session.exec(
-            select(SchoolEnrolment).where(
-                col(SchoolEnrolment.school_id).in_({c.school_id for c in data.counts})
-            )
-        )
-        enrolment = {(r.school_id, r.target_group): r.count for r in rows}
 
-    day = _locked_day(session, kitchen, service_date)
-    session.exec(delete(MealCount).where(col(MealCount.day_id) == day.id))
     now = utcnow()
+    connection = session.connection()
+    day_id, created_at, updated_at = connection.execute(
+        _UPSERT_DAY[connection.dialect.name],
+        {"id": uuid.uuid4(), "kitchen_id": kitchen.id, "service_date": service_date, "now": now},
+    ).one()
+    connection.execute(_DELETE_COUNTS, {"day_id": day_id})
     counts: list[dict[str, Any]] = [
         {
-            "id": uuid.uuid4(),
-            "created_at": now,
-            "updated_at": now,
-            "day_id": day.id,
-            "kitchen_id": kitchen.id,
-            "service_date": service_date,
+            "day_id": day_id,
             "school_id": c.school_id,
             "target_group": c.target_group.value,
             "planned": c.planned
@@ -152,51 +177,60 @@ def put_day(
         for c in data.counts
     ]
     if counts:
-        # One multi-row INSERT: a day is replaced often (every retry of a phone), and
-        # building ORM objects per count cost more than the statement itself.
-        session.execute(insert(MealCount), counts)
-    day.updated_at = now  # the counts live in another table; the day's ETag must move
-    session.add(day)
-    session.flush()
-    return _days_public(session, [day])[0]
+        # One multi-row INSERT: a day is replaced often (every retry of a phone).
+        fixed = {"kitchen_id": kitchen.id, "service_date": service_date, "created_at": now}
+        connection.execute(
+            _INSERT_COUNTS,
+            [{"id": uuid.uuid4(), **fixed, "updated_at": now, **c} for c in counts],
+        )
+    return _day_public(
+        kitchen.id, service_date, counts, created_at=created_at, updated_at=updated_at
+    )
 
 
-def _days_public(session: Session, days: list[MealCountDay]) -> list[MealCountDayPublic]:
-    """The API shape of many days: their counts and SQL totals in two queries."""
+def _total(values: list[int | None]) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _day_public(
+    kitchen_id: uuid.UUID,
+    service_date: date,
+    counts: list[dict[str, Any]],
+    *,
+    created_at: datetime,
+    updated_at: datetime,
+) -> MealCountDayPublic:
+    """A day's API shape: counts by school and group (the same order on every database)."""
+    ordered = sorted(counts, key=lambda c: (c["school_id"], c["target_group"]))
+    return MealCountDayPublic.model_validate(
+        {
+            "kitchen_id": kitchen_id,
+            "service_date": service_date,
+            "counts": ordered,
+            "totals": {
+                field: _total([c[field] for c in ordered])
+                for field in ("planned", "prepared", "served", "returned")
+            },
+            "created_at": created_at,
+            "updated_at": updated_at,
+        }
+    )
+
+
+def _days_public(session: Session, days: list[Any]) -> list[MealCountDayPublic]:
+    """The API shape of many days: their counts in one query, totalled here."""
     if not days:
         return []
-    ids = [d.id for d in days]
-    counts: dict[uuid.UUID, list[MealCountPublic]] = defaultdict(list)
-    rows = session.exec(
-        select(MealCount)
-        .where(col(MealCount.day_id).in_(ids))
-        .order_by(col(MealCount.school_id), col(MealCount.target_group))
-    )
-    for r in rows:
-        counts[r.day_id].append(MealCountPublic.model_validate(r, from_attributes=True))
-    # Five columns: more than sqlmodel's typed select() takes, so plain SQLAlchemy.
-    sums = session.execute(
-        sa_select(
-            col(MealCount.day_id),
-            func.sum(col(MealCount.planned)),
-            func.sum(col(MealCount.prepared)),
-            func.sum(col(MealCount.served)),
-            func.sum(col(MealCount.returned)),
-        )
-        .where(col(MealCount.day_id).in_(ids))
-        .group_by(col(MealCount.day_id))
-    )
-    totals = {
-        day_id: MealCountTotals(planned=p, prepared=pr, served=s, returned=r)
-        for day_id, p, pr, s, r in sums
-    }
-    empty = MealCountTotals(planned=None, prepared=None, served=None, returned=None)
+    counts: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    rows = session.execute(_COUNTS_OF_DAYS, {"day_ids": [d.id for d in days]}).mappings()
+    for row in rows.all():
+        counts[row["day_id"]].append(dict(row))
     return [
-        MealCountDayPublic(
-            kitchen_id=d.kitchen_id,
-            service_date=d.service_date,
-            counts=counts.get(d.id, []),
-            totals=totals.get(d.id, empty),
+        _day_public(
+            d.kitchen_id,
+            d.service_date,
+            counts.get(d.id, []),
             created_at=d.created_at,
             updated_at=d.updated_at,
         )
@@ -206,11 +240,8 @@ def _days_public(session: Session, days: list[MealCountDay]) -> list[MealCountDa
 
 def get_day(session: Session, *, kitchen: Kitchen, service_date: date) -> MealCountDayPublic:
     """One reported day, or 404 when the kitchen has not reported it."""
-    day = session.exec(
-        select(MealCountDay).where(
-            MealCountDay.kitchen_id == kitchen.id, MealCountDay.service_date == service_date
-        )
-    ).first()
+    params = {"kitchen_id": kitchen.id, "service_date": service_date}
+    day = session.execute(_DAY_OF_KITCHEN, params).first()
     if day is None:
         raise NotFound("Meal counts for that day")
     return _days_public(session, [day])[0]

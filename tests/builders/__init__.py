@@ -5,9 +5,13 @@ create the object, sends the real request, asserts it succeeded and returns the 
 """
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 Headers = dict[str, str]
 _seq = itertools.count(1)
@@ -16,6 +20,22 @@ _seq = itertools.count(1)
 def unique(prefix: str = "") -> str:
     """A short string unique within the test run."""
     return f"{prefix}{next(_seq):06d}"
+
+
+@contextmanager
+def recorded_statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL statements the app sends to its database inside the block."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    engine = app.state.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def bearer(token: str) -> Headers:

@@ -1,14 +1,11 @@
 """GET /kitchens/{id}/today: menus and checks, shifts and coverage, counts, alerts."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from tests.builders import (
     assert_problem,
@@ -16,6 +13,7 @@ from tests.builders import (
     make_kitchen,
     make_manager,
     make_school,
+    recorded_statements,
 )
 from tests.builders.foods import make_food, make_recipe
 from tests.builders.menus import make_menu, put_counts
@@ -168,21 +166,6 @@ def test_day_view_access(client: TestClient, admin: dict[str, str]) -> None:
     assert_problem(client.get(_url(a).replace("2026-03-04", "2026-02-30"), headers=admin), 422)
 
 
-@contextmanager
-def _statements(app: FastAPI) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    engine = app.state.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def _busy_kitchen(client: TestClient, admin: dict[str, str], schools: int) -> dict[str, Any]:
     k = make_kitchen(client, admin, timezone=TZ)
     food = make_food(client, admin, {"energy_kcal": 100, "protein_g": 5})
@@ -218,7 +201,7 @@ def test_query_count_does_not_grow_with_the_kitchen(
     client.get(_url(small), headers=admin)  # warm caches
     counts = []
     for k in (small, large):
-        with _statements(app) as seen:
+        with recorded_statements(app) as seen:
             resp = client.get(_url(k), headers=admin)
         assert resp.status_code == 200, resp.text
         counts.append(len(seen))

@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.builders import assert_problem, make_school
+from tests.builders import assert_problem, make_school, recorded_statements
 from tests.builders.menus import MISSING, OpsWorld, make_ops_world, put_counts
 
 PAST = "2026-03-02"
@@ -78,6 +79,29 @@ def test_put_defaults_planned_to_enrolment_and_totals_known_values(
     again = client.get(url(world), headers=world.manager_a)
     assert again.status_code == 200
     assert again.json() == body
+
+
+def test_put_sends_the_same_statements_for_one_count_or_thirty(
+    app: FastAPI, client: TestClient, world: OpsWorld
+) -> None:
+    """A day is written in a fixed number of statements, however many counts it holds."""
+    groups = ("7-9", "10-12-m", "10-12-f")
+    many = [
+        {"school_id": make_school(client, world.admin, world.a["id"])["id"], "target_group": g}
+        for _ in range(10)
+        for g in groups
+    ]
+    put_counts(client, world.manager_a, world.a["id"], PAST, many[:1])  # warm caches
+    sent = []
+    for day, counts in (("2026-03-03", many[:1]), ("2026-03-04", many)):
+        with recorded_statements(app) as seen:
+            body = put_counts(client, world.manager_a, world.a["id"], day, counts)
+        assert len(body["counts"]) == len(counts)
+        sent.append(len(seen))
+    assert sent[0] == sent[1], sent
+    stored = client.get(url(world, "2026-03-04"), headers=world.manager_a).json()
+    assert stored["counts"] == body["counts"]
+    assert stored["totals"]["planned"] == sum(c["planned"] for c in body["counts"])
 
 
 def test_totals_are_null_when_no_value_is_known(
