@@ -46,15 +46,18 @@ class Result:
     met: bool | None = None
     notes: list[str] = field(default_factory=list)
 
+    def verdict(self) -> str:
+        """How the ratio stands against the target, if the benchmark has one."""
+        if not self.target:
+            return "(no target)"
+        return f"(target {self.target}: {'met' if self.met else 'NOT met'})"
+
     def show(self) -> None:
         print(f"\n== {self.name}")
         for key, value in self.figures.items():
             print(f"   {key:<34} {_fmt(value)}")
         if self.ratio is not None:
-            verdict = "met" if self.met else "NOT met"
-            print(
-                f"   {'ratio to baseline':<34} {self.ratio:.3f}  (target {self.target}: {verdict})"
-            )
+            print(f"   {'ratio to baseline':<34} {self.ratio:.3f}  {self.verdict()}")
         for note in self.notes:
             print(f"   note: {note}")
 

@@ -181,8 +181,7 @@ def main() -> None:
     print("\n== summary", json.dumps(info))
     for r in results:
         if r.ratio is not None:
-            verdict = "met" if r.met else "NOT met"
-            print(f"   {r.name:<62} ratio {r.ratio:6.3f}  target {r.target:<28} {verdict}")
+            print(f"   {r.name:<62} ratio {r.ratio:6.3f}  {r.verdict()}")
     if args.json:
         args.json.write_text(
             json.dumps(
