@@ -1,6 +1,5 @@
 """Authentication: passwords, bearer tokens and API keys to a Principal."""
 
-import uuid
 from contextlib import contextmanager
 
 from sqlalchemy import bindparam
@@ -23,13 +22,6 @@ from app.core.security import (
 )
 from app.core.types import utcnow
 from app.users.models import Token, User, UserKitchen
-
-
-def kitchen_ids_of(session: Session, user_id: uuid.UUID) -> list[uuid.UUID]:
-    """The kitchens a user manages, in a stable order."""
-    stmt = select(UserKitchen.kitchen_id).where(UserKitchen.user_id == user_id)
-    return sorted(session.exec(stmt).all())
-
 
 _transaction = contextmanager(session_scope)
 
@@ -99,12 +91,14 @@ _PRINCIPAL_OF_API_KEY = sa_select(
 
 def principal_from_token(session: Session, token: str, *, settings: Settings) -> Principal:
     """The active user a bearer token names, with the kitchens it manages; else 401."""
+    invalid = NotAuthenticated("Invalid or expired token", code="invalid_token")
     user_id = decode_access_token(token, secret=settings.secret_key)
-    rows = session.execute(_PRINCIPAL_OF_USER, {"user_id": user_id}).all() if user_id else []
+    if user_id is None:
+        raise invalid
+    rows = session.execute(_PRINCIPAL_OF_USER, {"user_id": user_id}).all()
     if not rows or not rows[0].active:
-        raise NotAuthenticated("Invalid or expired token", code="invalid_token")
+        raise invalid
     user = rows[0]
-    assert user_id is not None
     return Principal(
         kind="user",
         id=user_id,

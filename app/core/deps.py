@@ -41,8 +41,8 @@ async def _request_session(
 ) -> AsyncIterator[Session]:
     engine: Engine = request.app.state.engine
     write = request.method not in {"GET", "HEAD", "OPTIONS"}
-    untransacted = not write and not reads_in_transaction and engine.dialect.name == "postgresql"
-    bind: Engine = request.app.state.reading_engine if untransacted else engine
+    bind: Engine = engine if write or reads_in_transaction else request.app.state.reading_engine
+    untransacted = bind is not engine  # reading_engine is the engine itself on SQLite
     # The request rides on the session so the audit hook (app/audit) can describe the write.
     session = Session(bind, expire_on_commit=False, info={"request": request})
     try:
