@@ -113,9 +113,10 @@ def _role_gated(route: APIRoute, all_roles: frozenset[Any]) -> bool:
 
 
 def _uses_database(route: APIRoute) -> bool:
-    from app.core.deps import get_engine, get_session
+    from app.core.deps import get_engine, get_report_session, get_session
 
-    return any(d.call in (get_session, get_engine) for d in _walk(route.dependant))
+    database = (get_session, get_report_session, get_engine)
+    return any(d.call in database for d in _walk(route.dependant))
 
 
 def expected_statuses(route: APIRoute, path: str) -> set[str]:

@@ -6,9 +6,10 @@ closed by the time the body is sent.
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
@@ -67,26 +68,44 @@ def _filename(name: str, window: Window) -> str:
     return f"{name}_{window.date_from.isoformat()}_{window.date_to.isoformat()}.csv"
 
 
+@dataclass(frozen=True)
+class ReportSource:
+    """Where a report is read: the request's session for a JSON page, the engine for a
+    stream (which outlives the request's session), and the page asked for."""
+
+    session: Session
+    engine: Engine
+    paging: Paging
+
+
+async def report_source(
+    session: ReportSessionDep, engine: EngineDep, paging: PagingDep
+) -> ReportSource:
+    return ReportSource(session=session, engine=engine, paging=paging)
+
+
+ReportSourceDep = Annotated[ReportSource, Depends(report_source)]
+
+
 def _render(
     report: service.Report,
+    source: ReportSource,
     *,
     csv: bool,
-    engine: Engine,
-    session: Session,
-    paging: Paging,
     row_model: type[BaseModel],
     filename: str,
     dhis2: Callable[[service.Row], Iterable[formats.DataValue]] | None = None,
 ) -> Page[Any] | Response:
     """The report as a JSON page, every row as CSV, or (with `dhis2`) a dataValueSet."""
     if csv:
-        rows = service.stream_rows(engine, report=report)
+        rows = service.stream_rows(source.engine, report=report)
         return formats.csv_response(report.columns, rows, filename=filename)
     if dhis2 is not None:
-        rows = service.stream_rows(engine, report=report)
+        rows = service.stream_rows(source.engine, report=report)
         return formats.dhis2_response(v for row in rows for v in dhis2(row))
+    paging = source.paging
     items, cursor = service.read_page(
-        session, report=report, limit=paging.limit, cursor=paging.cursor
+        source.session, report=report, limit=paging.limit, cursor=paging.cursor
     )
     return Page(items=[row_model(**r) for r in items], next_cursor=cursor)
 
@@ -100,19 +119,15 @@ def _render(
 )
 def health_nutrition(
     window: HealthWindow,
-    session: ReportSessionDep,
-    engine: EngineDep,
-    paging: PagingDep,
+    source: ReportSourceDep,
     format_: FormatQuery = Format.json,
     updated_since: UpdatedSince = None,
 ) -> Page[NutritionRow] | Response:
     report = service.nutrition_report(window=window, updated_since=updated_since)
     return _render(
         report,
+        source,
         csv=format_ is Format.csv,
-        engine=engine,
-        session=session,
-        paging=paging,
         row_model=NutritionRow,
         filename=_filename("nutrition", window),
         dhis2=formats.nutrition_values if format_ is Format.dhis2 else None,
@@ -130,9 +145,7 @@ def health_nutrition(
 )
 def health_meal_counts(
     window: HealthWindow,
-    session: ReportSessionDep,
-    engine: EngineDep,
-    paging: PagingDep,
+    source: ReportSourceDep,
     group_by: Annotated[
         MealCountLevel, Query(description="Sum per school, kitchen or the kitchens' region")
     ] = MealCountLevel.kitchen,
@@ -144,10 +157,8 @@ def health_meal_counts(
     )
     return _render(
         report,
+        source,
         csv=format_ is Format.csv,
-        engine=engine,
-        session=session,
-        paging=paging,
         row_model=MealCountRow,
         filename=_filename(f"meal-counts-by-{group_by.value}", window),
         dhis2=(lambda row: formats.meal_count_values(row, group_by))
@@ -164,19 +175,15 @@ def health_meal_counts(
 )
 def health_food_safety(
     window: HealthWindow,
-    session: ReportSessionDep,
-    engine: EngineDep,
-    paging: PagingDep,
+    source: ReportSourceDep,
     format_: TableFormatQuery = TableFormat.json,
     updated_since: UpdatedSince = None,
 ) -> Page[FoodSafetyRow] | Response:
     report = service.food_safety_report(window=window, updated_since=updated_since)
     return _render(
         report,
+        source,
         csv=format_ is TableFormat.csv,
-        engine=engine,
-        session=session,
-        paging=paging,
         row_model=FoodSafetyRow,
         filename=_filename("food-safety", window),
     )
@@ -192,9 +199,7 @@ def health_food_safety(
 )
 def agriculture_ingredient_demand(
     window: AgricultureWindow,
-    session: ReportSessionDep,
-    engine: EngineDep,
-    paging: PagingDep,
+    source: ReportSourceDep,
     period: Annotated[
         Period, Query(description="`day` (2026-11-28), ISO `week` (2026-W48), `month` (2026-11)")
     ] = Period.day,
@@ -209,10 +214,8 @@ def agriculture_ingredient_demand(
     report = service.demand_report(window=window, period=period, by=by, region_level=region_level)
     return _render(
         report,
+        source,
         csv=format_ is TableFormat.csv,
-        engine=engine,
-        session=session,
-        paging=paging,
         row_model=DemandRow,
         filename=_filename(f"ingredient-demand-{period.value}-{by.value}", window),
     )
