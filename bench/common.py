@@ -1,10 +1,12 @@
 """Shared plumbing of the benchmarks: the server under test, logging in, reporting."""
 
 import os
+import resource
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ from app.synthetic.generator import MANAGER_PASSWORD
 ADMIN_USERNAME = os.environ.get("BENCH_ADMIN_USERNAME", "bench-admin")
 ADMIN_PASSWORD = os.environ.get("BENCH_ADMIN_PASSWORD", "bench-admin-password")
 Headers = dict[str, str]
+WORKERS = 2  # uvicorn --workers of the server under test
 
 
 @dataclass
@@ -104,3 +107,97 @@ def timed(fn: Callable[[], Any], runs: int) -> tuple[float, list[float], Any]:
         result = fn()
         times.append(time.perf_counter() - started)
     return statistics.median(times), times, result
+
+
+def _stat_fields(pid: int | str) -> list[str]:
+    """/proc/<pid>/stat after the command name (which may hold spaces): field 3 onwards."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (uvicorn's workers)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(_stat_fields(stat.parent.name)[1]) == pid:
+                kids.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return kids
+
+
+def _postgres_pids() -> list[int]:
+    """Every local PostgreSQL process: the backends serving the app and the background
+    writers its commits wake up."""
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                pids.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User plus system CPU time each process has used so far."""
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = _stat_fields(pid)
+        except OSError:
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def _used(start: dict[int, float], end: dict[int, float]) -> float:
+    """CPU used between two readings by the processes alive at the second. A process that
+    ended in between (an autovacuum worker) takes its time with it: this undercounts."""
+    return sum(t - start.get(pid, 0.0) for pid, t in end.items())
+
+
+def _busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / ticks, sum(values) / ticks
+
+
+class CpuAccount:
+    """Where the CPU went while a block ran: each server process, PostgreSQL's processes
+    (when it runs on this machine), and the block's own child processes (the load
+    generator).
+
+    Read from /proc, so it is Linux only. After the block: `seconds` by who spent them,
+    `workers` each server process's share, `busy` the fraction of the machine in use.
+    """
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pids = [server_pid, *children(server_pid)]
+        self.seconds: dict[str, float] = {}
+        self.workers: list[float] = []
+        self.busy = 0.0
+
+    def _now(self) -> tuple[dict[int, float], dict[int, float], float]:
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server = _cpu_seconds(self.server_pids)
+        return server, _cpu_seconds(_postgres_pids()), kids.ru_utime + kids.ru_stime
+
+    def __enter__(self) -> "CpuAccount":
+        self._start, self._machine = self._now(), _busy_seconds()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        (server, postgres, generator), (busy, total) = self._now(), _busy_seconds()
+        start_server, start_postgres, start_generator = self._start
+        per_process = {pid: t - start_server.get(pid, 0.0) for pid, t in server.items()}
+        self.seconds = {
+            "server": sum(per_process.values()),
+            "postgres": _used(start_postgres, postgres),
+            "load generator": generator - start_generator,
+        }
+        spent = max(self.seconds["server"], 1e-9)
+        self.workers = sorted((t / spent for t in per_process.values()), reverse=True)
+        self.busy = (busy - self._machine[0]) / max(total - self._machine[1], 1e-9)

@@ -12,21 +12,9 @@ from pathlib import Path
 
 import psycopg
 
-from bench.common import Context, Headers, Result, admin_headers, api_key
+from bench.common import Context, Headers, Result, admin_headers, api_key, children
 
 TARGET_GROWTH = 0.20
-
-
-def _children(pid: int) -> list[int]:
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(stat.parent.name))
-    return kids
 
 
 def _rss_kb(pid: int) -> int:
@@ -71,7 +59,7 @@ def _export(
 ) -> tuple[int, int, float, float]:
     """(rows, bytes, seconds, peak worker MB) of one CSV export."""
     rows = size = 0
-    with ctx.client(timeout=3600) as client, PeakMemory(_children(ctx.server_pid)) as memory:
+    with ctx.client(timeout=3600) as client, PeakMemory(children(ctx.server_pid)) as memory:
         started = time.perf_counter()
         with client.stream(
             "GET",

@@ -32,11 +32,10 @@ import psycopg
 from psycopg import sql
 
 from bench import demand, export, load
-from bench.common import ADMIN_PASSWORD, ADMIN_USERNAME, Context, Result
+from bench.common import ADMIN_PASSWORD, ADMIN_USERNAME, WORKERS, Context, Result
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = {"demand": demand.run, "load": load.run, "export": export.run}
-WORKERS = 2
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dapur_bench"
 SERVER_SETTINGS = {"jit": "off", "random_page_cost": "1.1"}
 
