@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.reading_engine = reading_engine(engine)
     app.state.metrics = Metrics()
+    app.state.metrics.watch(engine)
 
     install_error_handlers(app)
     install_openapi(app)

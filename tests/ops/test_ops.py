@@ -1,5 +1,7 @@
 """Health, readiness, metrics, error shape, migrations."""
 
+import re
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi import FastAPI
@@ -39,6 +41,10 @@ def test_metrics_are_prometheus_text(client: TestClient) -> None:
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("text/plain")
     assert 'dapur_http_requests_total{method="GET",route="/healthz",status="200"}' in resp.text
+    # The pool opened at least the connection that created the first admin at start-up.
+    opened = re.search(r"^dapur_db_connections_opened_total (\S+)$", resp.text, re.M)
+    assert opened and float(opened.group(1)) >= 1
+    assert re.search(r"^dapur_db_connections_in_use 0\.0$", resp.text, re.M)
 
 
 def test_unknown_path_and_method_are_problems(client: TestClient) -> None:
