@@ -109,10 +109,12 @@ def _taggable(start: Message) -> bool:
 class ResourceLocks:
     """Per-URL locks so an If-Match check and the write it guards do not interleave.
 
-    In-process writers queue on an asyncio lock; on PostgreSQL the holder also takes a
-    session advisory lock on a connection of its own (outside the request pool, so a
-    burst of writes cannot starve the requests they wait for), which other server
-    processes queue on.
+    In-process writers queue on an asyncio lock; on PostgreSQL the holder also takes an
+    advisory lock on a connection of its own (outside the request pool, so a burst of
+    writes cannot starve the requests they wait for), which other server processes queue
+    on. The lock belongs to a transaction held open for the write, so it also holds
+    through PgBouncer in transaction mode, which keeps a transaction on one server
+    connection but may move the statements of a session between them.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -128,7 +130,6 @@ class ResourceLocks:
                 max_overflow=settings.db_max_overflow,
                 pool_timeout=settings.db_timeout_seconds,
                 pool_pre_ping=True,
-                isolation_level="AUTOCOMMIT",
                 connect_args={
                     "connect_timeout": max(1, int(settings.db_timeout_seconds)),
                     "options": f"-c lock_timeout={timeout_ms} -c statement_timeout={timeout_ms}",
@@ -180,9 +181,9 @@ class ResourceLocks:
 
     def _pg_lock(self, key: str) -> Connection:
         assert self._pg is not None
-        conn = self._pg.connect()
+        conn = self._pg.connect()  # begins a transaction with its first statement
         try:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": self._advisory_id(key)})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._advisory_id(key)})
         except BaseException:
             conn.close()
             raise
@@ -190,7 +191,7 @@ class ResourceLocks:
 
     def _pg_unlock(self, key: str, conn: Connection) -> None:
         try:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._advisory_id(key)})
+            conn.commit()  # ends the transaction, and with it the lock
         except SQLAlchemyError:
             logger.warning("could not release the write lock of %s; closing its connection", key)
             conn.invalidate()  # ends the session, which frees its advisory locks in any case
