@@ -3,6 +3,7 @@
 import os
 import resource
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -152,8 +153,8 @@ def _cpu_seconds(pids: list[int]) -> dict[int, float]:
 
 
 def _used(start: dict[int, float], end: dict[int, float]) -> float:
-    """CPU used between two readings by the processes alive at the second. A process that
-    ended in between (an autovacuum worker) takes its time with it: this undercounts."""
+    """CPU used between two readings of the same processes; one absent from the first
+    started in between."""
     return sum(t - start.get(pid, 0.0) for pid, t in end.items())
 
 
@@ -170,15 +171,27 @@ class CpuAccount:
     (when it runs on this machine), and the block's own child processes (the load
     generator).
 
-    Read from /proc, so it is Linux only. After the block: `seconds` by who spent them,
-    `workers` each server process's share, `busy` the fraction of the machine in use.
+    Read from /proc, so it is Linux only. PostgreSQL's processes are also read every
+    SAMPLE_SECONDS while the block runs, so a backend that ends before the block does (a
+    load generator's connections, an autovacuum worker) still counts, less at most its last
+    interval. After the block: `seconds` by who spent them, `workers` each server
+    process's share, `busy` the fraction of the machine in use.
     """
+
+    SAMPLE_SECONDS = 0.2
 
     def __init__(self, server_pid: int) -> None:
         self.server_pids = [server_pid, *children(server_pid)]
         self.seconds: dict[str, float] = {}
         self.workers: list[float] = []
         self.busy = 0.0
+        self._postgres: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.SAMPLE_SECONDS):
+            self._postgres.update(_cpu_seconds(_postgres_pids()))
 
     def _now(self) -> tuple[dict[int, float], dict[int, float], float]:
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -187,15 +200,19 @@ class CpuAccount:
 
     def __enter__(self) -> "CpuAccount":
         self._start, self._machine = self._now(), _busy_seconds()
+        self._sampler.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._sampler.join()
         (server, postgres, generator), (busy, total) = self._now(), _busy_seconds()
+        self._postgres.update(postgres)
         start_server, start_postgres, start_generator = self._start
         per_process = {pid: t - start_server.get(pid, 0.0) for pid, t in server.items()}
         self.seconds = {
             "server": sum(per_process.values()),
-            "postgres": _used(start_postgres, postgres),
+            "postgres": _used(start_postgres, self._postgres),
             "load generator": generator - start_generator,
         }
         spent = max(self.seconds["server"], 1e-9)

@@ -21,6 +21,7 @@ from typing import Any
 
 import psycopg
 
+from bench import replay
 from bench.common import WORKERS, Context, CpuAccount, Result, manager_headers
 
 HERE = Path(__file__).parent
@@ -130,6 +131,14 @@ def run(ctx: Context) -> list[Result]:
             f"/api/v1/kitchens/{kitchens[0][0]}/today",
             headers={"Authorization": tokens[kitchens[0][0]]},
         )
+    # Not a target: the day view's SQL alone, the least the database spends on one. Run
+    # first, while the server's pools are still small: pgbench needs 32 connections more.
+    replayed = None
+    if probe.status_code == 200 and replay.available():
+        reads = [(f"/api/v1/kitchens/{k}/today?date={day}", code) for k, code, _ in kitchens]
+        scripts = replay.record(ctx, reads[: replay.REQUESTS])
+        replayed = replay.pgbench(ctx, scripts, clients=CONNECTIONS, seconds=seconds)
+
     healthz = wrk(ctx, [("GET", "/healthz", "", None)], seconds)
     results = [_result("GET /healthz (baseline)", healthz, None, None)]
 
@@ -168,7 +177,36 @@ def run(ctx: Context) -> list[Result]:
         )
     put = wrk(ctx, puts, seconds)
     results.append(_result("PUT /kitchens/{id}/meal-counts/{date}", put, healthz, 0.25))
+
+    if probe.status_code == 200 and replayed is not None:
+        results.append(_replayed(replayed, healthz, today))
     return results
+
+
+def _replayed(figures: dict[str, Any], healthz: dict[str, Any], today: dict[str, Any]) -> Result:
+    # As _ceiling, with PostgreSQL's CPU per day view as in the replay.
+    base = healthz["cpu_ms"]
+    floor = base["server"] + figures["cpu_ms"]["postgres"] + today["cpu_ms"]["load generator"]
+    return Result(
+        name="GET /kitchens/{id}/today: its SQL alone (pgbench, no target)",
+        figures={
+            "transactions/s": figures["tps"],
+            "statements per request": figures["statements"],
+            "failed": figures["failed"],
+            "CPU ms/request: postgres": figures["cpu_ms"]["postgres"],
+            "CPU ms/request: pgbench": figures["cpu_ms"]["load generator"],
+            "machine busy": f"{figures['busy']:.0%}",
+            "pgbench": f"{THREADS} thread, {CONNECTIONS} connections, prepared, "
+            f"{replay.REQUESTS} kitchens",
+            "ratio ceiling (app as cheap as /healthz, postgres as here)": sum(base.values())
+            / floor,
+        },
+        ratio=figures["tps"] / healthz["rps"],
+        notes=[
+            "the database alone, without HTTP or Python, spending the least it does on a "
+            "day view; the ceiling takes the application and the database at their least"
+        ],
+    )
 
 
 def _result(
