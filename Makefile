@@ -28,7 +28,7 @@ run: demo
 
 # The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
 test: $(STAMP)
-	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff check app tests migrations bench
 	$(BIN)/mypy
 	@echo "== SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q -n 2 -p no:cacheprovider
@@ -38,7 +38,7 @@ test: $(STAMP)
 	else echo "== PostgreSQL skipped: TEST_DATABASE_URL is not set"; fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff check app tests migrations bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

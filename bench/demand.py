@@ -114,7 +114,7 @@ def run(ctx: Context) -> list[Result]:
     with ctx.client() as client:
         admin = admin_headers(client)
         office = api_key(client, admin, "agriculture_office", region)
-        query = {
+        query: dict[str, str | int] = {
             "from": window["from"].isoformat(),
             "to": window["to"].isoformat(),
             "region_code": region,

@@ -31,13 +31,15 @@ THREADS = 1
 # A run counts when no server process did more than BALANCED / WORKERS of the server's CPU.
 BALANCED = 1.5
 ATTEMPTS = 5
+# (method, path, Authorization header or '', body or None)
+WrkRequest = tuple[str, str, str, str | None]
 
 
 def _lua_string(value: str) -> str:
     return json.dumps(value)  # a JSON string literal is a valid Lua string literal here
 
 
-def _script(requests: list[tuple[str, str, str, str | None]]) -> str:
+def _script(requests: list[WrkRequest]) -> str:
     """A wrk script cycling through (method, path, token, body) requests."""
 
     def row(method: str, path: str, token: str, body: str | None) -> str:
@@ -59,9 +61,7 @@ def _script(requests: list[tuple[str, str, str, str | None]]) -> str:
     )
 
 
-def wrk(
-    ctx: Context, requests: list[tuple[str, str, str, str | None]], seconds: int
-) -> dict[str, Any]:
+def wrk(ctx: Context, requests: list[WrkRequest], seconds: int) -> dict[str, Any]:
     """Run wrk with the requests until the load spreads over the workers; its figures.
 
     wrk opens its connections at once, and one uvicorn worker often accepts all of them
@@ -169,7 +169,7 @@ def run(ctx: Context) -> list[Result]:
             )
         )
 
-    puts = []
+    puts: list[WrkRequest] = []
     for kitchen_id, _, pairs in kitchens:
         body = json.dumps({"counts": [{"school_id": s, "target_group": g} for s, g in pairs]})
         puts.append(

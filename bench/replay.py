@@ -44,7 +44,7 @@ def record(ctx: Context, reads: list[tuple[str, str]]) -> list[str]:
     """One pgbench script per (path, kitchen code): the statements the application sent
     for a GET of the path signed by that kitchen's manager."""
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         environment="production",
         database_url=ctx.database_url,
         secret_key=secrets.token_urlsafe(48),
