@@ -27,11 +27,11 @@ import anyio
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import create_engine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
+from app.core.db import make_engine
 from app.core.errors import problem
 
 logger = logging.getLogger("app.conditional")
@@ -121,20 +121,11 @@ class ResourceLocks:
         self._local: dict[str, tuple[asyncio.Lock, int]] = {}
         self._pg: Engine | None = None
         if settings.database_url.startswith("postgresql"):
-            timeout_ms = int(settings.db_timeout_seconds * 1000)
-            # Pooled: opening a connection per write cost more than the write itself. A
-            # connection goes back to the pool only after its lock was released.
-            self._pg = create_engine(
-                settings.database_url,
-                pool_size=settings.db_pool_size,
-                max_overflow=settings.db_max_overflow,
-                pool_timeout=settings.db_timeout_seconds,
-                pool_pre_ping=True,
-                connect_args={
-                    "connect_timeout": max(1, int(settings.db_timeout_seconds)),
-                    "options": f"-c lock_timeout={timeout_ms} -c statement_timeout={timeout_ms}",
-                },
-            )
+            # A pool of its own, configured as the request pool (timeouts included), so a
+            # burst of writes cannot starve the requests they wait for. Pooled: opening a
+            # connection per write cost more than the write itself. A connection goes back
+            # to the pool only after its lock was released.
+            self._pg = make_engine(settings)
 
     async def acquire(self, key: str) -> Connection | None:
         """Wait for the lock of `key`; raises SQLAlchemyError when PostgreSQL cannot lock."""
