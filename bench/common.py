@@ -115,29 +115,27 @@ def _stat_fields(pid: int | str) -> list[str]:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (uvicorn's workers)."""
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def _processes(matches: Callable[[str], bool]) -> list[int]:
+    """The processes whose /proc entry `matches`; one that ends while it is read is left out."""
+    pids = []
+    for entry in Path("/proc").glob("[0-9]*"):
         try:
-            if int(_stat_fields(stat.parent.name)[1]) == pid:
-                kids.append(int(stat.parent.name))
+            if matches(entry.name):
+                pids.append(int(entry.name))
         except (OSError, IndexError, ValueError):
             continue
-    return kids
+    return pids
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (uvicorn's workers)."""
+    return _processes(lambda p: int(_stat_fields(p)[1]) == pid)
 
 
 def _postgres_pids() -> list[int]:
     """Every local PostgreSQL process: the backends serving the app and the background
     writers its commits wake up."""
-    pids = []
-    for comm in Path("/proc").glob("[0-9]*/comm"):
-        try:
-            if comm.read_text().strip() == "postgres":
-                pids.append(int(comm.parent.name))
-        except OSError:
-            continue
-    return pids
+    return _processes(lambda p: Path(f"/proc/{p}/comm").read_text().strip() == "postgres")
 
 
 def _cpu_seconds(pids: list[int]) -> dict[int, float]:

@@ -184,9 +184,7 @@ def run(ctx: Context) -> list[Result]:
 
 
 def _replayed(figures: dict[str, Any], healthz: dict[str, Any], today: dict[str, Any]) -> Result:
-    # As _ceiling, with PostgreSQL's CPU per day view as in the replay.
-    base = healthz["cpu_ms"]
-    floor = base["server"] + figures["cpu_ms"]["postgres"] + today["cpu_ms"]["load generator"]
+    ceiling = _ceiling(healthz, figures["cpu_ms"]["postgres"], today["cpu_ms"]["load generator"])
     return Result(
         name="GET /kitchens/{id}/today: its SQL alone (pgbench, no target)",
         figures={
@@ -198,8 +196,7 @@ def _replayed(figures: dict[str, Any], healthz: dict[str, Any], today: dict[str,
             "machine busy": f"{figures['busy']:.0%}",
             "pgbench": f"{THREADS} thread, {CONNECTIONS} connections, prepared, "
             f"{replay.REQUESTS} kitchens",
-            "ratio ceiling (app as cheap as /healthz, postgres as here)": sum(base.values())
-            / floor,
+            "ratio ceiling (app as cheap as /healthz, postgres as here)": ceiling,
         },
         ratio=figures["tps"] / healthz["rps"],
         notes=[
@@ -235,7 +232,8 @@ def _result(
     if baseline is not None:
         result.ratio = figures["rps"] / baseline["rps"]
     if baseline is not None and target is not None:
-        ceiling = _ceiling(figures, baseline)
+        cost = figures["cpu_ms"]
+        ceiling = _ceiling(baseline, cost["postgres"], cost["load generator"])
         result.figures["ratio ceiling (app as cheap as /healthz)"] = ceiling
         if ceiling < target:
             result.notes.append(
@@ -250,13 +248,12 @@ def _result(
     return result
 
 
-def _ceiling(figures: dict[str, Any], baseline: dict[str, Any]) -> float:
-    """The ratio this request would reach if the application's own CPU per request were
-    what /healthz's is, and PostgreSQL's and the load generator's stayed as measured.
+def _ceiling(baseline: dict[str, Any], postgres_ms: float, generator_ms: float) -> float:
+    """The ratio a request would reach if the application's own CPU per request were what
+    /healthz's is, and PostgreSQL and the load generator spent what is given.
 
     On a machine that both runs saturate, throughput is the cores over the CPU spent per
     request, so the ratio is the baseline's CPU per request over the request's.
     """
-    base, cost = baseline["cpu_ms"], figures["cpu_ms"]
-    floor = base["server"] + cost["postgres"] + cost["load generator"]
-    return float(sum(base.values()) / floor)
+    base = baseline["cpu_ms"]
+    return float(sum(base.values()) / (base["server"] + postgres_ms + generator_ms))
