@@ -147,7 +147,7 @@ def put_day(
     """Replace a day's counts as a whole; `planned` defaults to the school's enrolment.
 
     Five statements however many counts: the schools with their enrolment, the day's
-    upsert (which also locks it), the delete and one multi-row insert of its counts, and
+    upsert (which also locks it), the delete and one batched insert of its counts, and
     the audit event. The answer is built from what was written, not read back.
     """
     enrolment = _school_enrolment(session, kitchen, data.counts) if data.counts else {}
@@ -177,7 +177,8 @@ def put_day(
         for c in data.counts
     ]
     if counts:
-        # One multi-row INSERT: a day is replaced often (every retry of a phone).
+        # One executemany, which psycopg sends as one pipeline (one round trip): a day
+        # is replaced often (every retry of a phone).
         fixed = {"kitchen_id": kitchen.id, "service_date": service_date, "created_at": now}
         connection.execute(
             _INSERT_COUNTS,
