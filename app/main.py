@@ -7,35 +7,33 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.middleware.gzip import GZipMiddleware
 
 from app import models as _models  # noqa: F401  (registers every table)
 from app.apikeys.router import router as apikeys_router
 from app.audit.router import router as audit_router
-from app.audit.service import install_audit_hooks
 from app.auth.router import router as auth_router
-from app.core.bodylimit import BodySizeLimitMiddleware
-from app.core.conditional import ConditionalRequestMiddleware
+from app.core.audit import install_audit_hooks
 from app.core.config import Settings, get_settings
-from app.core.db import make_engine, reading_engine, session_scope
-from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
+from app.core.db import Database
+from app.core.edge import API_CSP, Edge
+from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
-from app.core.metrics import Metrics, MetricsMiddleware
+from app.core.metrics import Metrics
 from app.core.openapi import install_openapi
-from app.core.requestid import RequestIdMiddleware
-from app.core.security import use_fast_hashing
-from app.core.securityheaders import SecurityHeadersMiddleware
+from app.core.routing import install_protocol_handlers, mount
+from app.core.security import hashing, use_fast_hashing
 from app.dayview.router import router as dayview_router
 from app.foods.router import router as foods_router
 from app.foodsafety.router import router as foodsafety_router
-from app.idempotency.middleware import IdempotencyMiddleware
-from app.integrations.router import router as integrations_router
 from app.kitchens.router import router as kitchens_router
 from app.mealcounts.router import router as mealcounts_router
 from app.menus.router import router as menus_router
 from app.nutrition.router import router as nutrition_router
 from app.ops.router import router as ops_router
 from app.recipes.router import router as recipes_router
+from app.reports.router import router as reports_router
 from app.schools.router import router as schools_router
 from app.shifts.router import router as shifts_router
 from app.staff.router import router as staff_router
@@ -59,7 +57,7 @@ API_ROUTERS: list[APIRouter] = [
     mealcounts_router,
     foodsafety_router,
     dayview_router,
-    integrations_router,
+    reports_router,
     audit_router,
 ]
 
@@ -72,6 +70,22 @@ Authenticate with `POST /api/v1/auth/token` (users) or an `X-API-Key` header (of
 Errors are RFC 9457 problem details with a stable `code`.
 """
 
+# The interactive docs load Swagger UI's script and style; everything else is JSON only.
+DOCS_CSP = (
+    "default-src 'self'; "
+    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src 'self' data: https://fonts.gstatic.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "worker-src 'self' blob:; "
+    "connect-src 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def content_security_policy(path: str) -> str:
+    return DOCS_CSP if path.startswith(("/docs", "/redoc")) else API_CSP
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
@@ -79,50 +93,48 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level)
     if settings.environment == "test":
         use_fast_hashing()
-    engine = make_engine(settings)
+    hashing.configure(limit=settings.login_max_concurrent_hashes, queue=settings.login_hash_queue)
+    database = Database(settings)
+    metrics = Metrics()
+    database.on_new_engine(metrics.watch)
     install_audit_hooks()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.first_admin_username and settings.first_admin_password:
             try:
-                for session in session_scope(engine):
-                    if ensure_first_admin(
+                async with AsyncSession(database.engine, expire_on_commit=False) as session:
+                    created = await ensure_first_admin(
                         session,
                         username=settings.first_admin_username,
                         password=settings.first_admin_password,
-                    ):
-                        logger.info("created first admin %s", settings.first_admin_username)
+                    )
+                    await session.commit()
+                if created:
+                    logger.info("created first admin %s", settings.first_admin_username)
             except IntegrityError:
                 # Another worker of the same deployment created it at the same moment.
                 logger.info("first admin %s already exists", settings.first_admin_username)
         yield
-        engine.dispose()
+        await database.dispose()
 
     app = FastAPI(
         title="Dapur API",
-        version="1.0.0",
+        version="1.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = engine
-    app.state.reading_engine = reading_engine(engine)
-    app.state.metrics = Metrics()
-    app.state.metrics.watch(engine)
+    app.state.database = database
+    app.state.metrics = metrics
 
     install_error_handlers(app)
+    install_protocol_handlers(app)
     install_openapi(app)
-    for router in API_ROUTERS:
-        app.include_router(router, prefix="/api/v1")
-    app.include_router(ops_router)
+    mount(app, *API_ROUTERS, ops_router)
 
-    # Outermost last: request id wraps everything so every log line and error carries it.
-    # ETags and stored idempotent answers are of the uncompressed bytes: inside GZip.
-    app.add_middleware(ConditionalRequestMiddleware, settings=settings)
-    app.add_middleware(IdempotencyMiddleware, engine=engine, settings=settings)
+    # Outermost last. GZip compresses what the routes tagged (ETags are of the plain bytes).
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
@@ -131,10 +143,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["ETag", "X-Request-ID", "Retry-After", "Idempotent-Replayed"],
         )
-    app.add_middleware(UnhandledErrorMiddleware)
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        Edge,
+        metrics=metrics,
+        max_body_bytes=settings.max_body_bytes,
+        hsts_seconds=settings.hsts_seconds,
+        content_security_policy=content_security_policy,
+    )
     return app
 
 

@@ -5,23 +5,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
-from sqlalchemy import String
-from sqlmodel import Field
 
-from app.auth.models import REGION_CODE_PATTERN, Role
-from app.core.models import IdTimestamps, Timestamps
-from app.core.types import UTCDateTime
-
-
-class ApiKey(IdTimestamps, table=True):
-    __tablename__ = "api_keys"
-
-    name: str = Field(max_length=200)
-    role: str = Field(sa_type=String(32))
-    region_code: str | None = Field(default=None, max_length=16)
-    key_hash: str = Field(max_length=64, unique=True)
-    key_prefix: str = Field(max_length=12)
-    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+from app.auth.models import Role
+from app.core.models import Timestamps
+from app.core.regions import RegionCode
 
 
 class ApiKeyCreate(BaseModel):
@@ -40,7 +27,7 @@ class ApiKeyCreate(BaseModel):
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     role: Literal[Role.health_office, Role.agriculture_office]
-    region_code: Annotated[str, StringConstraints(pattern=REGION_CODE_PATTERN)] | None = None
+    region_code: RegionCode | None = None
 
 
 class ApiKeyPublic(Timestamps):

@@ -1,17 +1,25 @@
 """HTTP for API keys (admin only)."""
 
-import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import Depends, Response, status
 
 from app.apikeys import service
-from app.apikeys.models import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
+from app.apikeys.models import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from app.auth.deps import AdminPrincipal
+from app.auth.models import ApiKey
+from app.auth.policy import ADMINISTRATION
 from app.core.deps import SessionDep
-from app.core.errors import NotFound
 from app.core.pagination import Page, PageDep
+from app.core.routing import api_router
+from app.kitchens.access import row_loader
 
-router = APIRouter(tags=["api-keys"])
+router = api_router(tags=["api-keys"])
+
+AdministeredKey = Annotated[
+    ApiKey,
+    Depends(row_loader(ADMINISTRATION, ApiKey, param="api_key_id", what="API key", tag=None)),
+]
 
 
 @router.post(
@@ -19,15 +27,18 @@ router = APIRouter(tags=["api-keys"])
     status_code=status.HTTP_201_CREATED,
     summary="Issue an API key for an office's system (admin); the key is shown once",
 )
-def create_api_key(_: AdminPrincipal, data: ApiKeyCreate, session: SessionDep) -> ApiKeyCreated:
-    return service.create_api_key(session, data=data)
+async def create_api_key(
+    _: AdminPrincipal, data: ApiKeyCreate, session: SessionDep
+) -> ApiKeyCreated:
+    return await service.create_api_key(session, data=data)
 
 
 @router.get("/api-keys", summary="List API keys without the keys (admin)")
-def list_api_keys(_: AdminPrincipal, session: SessionDep, page: PageDep) -> Page[ApiKeyPublic]:
-    rows, cursor = service.list_api_keys(session, page=page)
-    items = [ApiKeyPublic.model_validate(k, from_attributes=True) for k in rows]
-    return Page(items=items, next_cursor=cursor)
+async def list_api_keys(
+    _: AdminPrincipal, session: SessionDep, page: PageDep
+) -> Page[ApiKeyPublic]:
+    rows, cursor = await service.list_api_keys(session, page=page)
+    return Page(items=[ApiKeyPublic.model_validate(k) for k in rows], next_cursor=cursor)
 
 
 @router.delete(
@@ -35,9 +46,6 @@ def list_api_keys(_: AdminPrincipal, session: SessionDep, page: PageDep) -> Page
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke an API key (admin)",
 )
-def revoke_api_key(_: AdminPrincipal, api_key_id: uuid.UUID, session: SessionDep) -> Response:
-    api_key = session.get(ApiKey, api_key_id)
-    if api_key is None:
-        raise NotFound("API key")
-    service.revoke_api_key(session, api_key=api_key)
+async def revoke_api_key(api_key: AdministeredKey, session: SessionDep) -> Response:
+    await service.revoke_api_key(session, api_key=api_key)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,23 +3,32 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Depends, Query
 
 from app.audit import service
 from app.audit.models import AuditEventPublic, AuditFilters
 from app.auth.deps import AdminPrincipal
+from app.auth.policy import ADMINISTRATION
+from app.core.audit import AuditEvent
 from app.core.deps import SessionDep
 from app.core.pagination import Page, PageDep
+from app.core.routing import api_router
 from app.core.schemas import IsoDatetime
+from app.kitchens.access import row_loader
 
-router = APIRouter(tags=["audit"])
+router = api_router(tags=["audit"])
+
+RecordedEvent = Annotated[
+    AuditEvent,
+    Depends(row_loader(ADMINISTRATION, AuditEvent, param="event_id", what="Audit event")),
+]
 
 
 @router.get(
     "/audit-events",
     summary="List recorded writes and logins, oldest first (admin)",
 )
-def list_audit_events(
+async def list_audit_events(
     _: AdminPrincipal,
     session: SessionDep,
     page: PageDep,
@@ -47,15 +56,11 @@ def list_audit_events(
         since=since,
         until=until,
     )
-    rows, cursor = service.list_events(session, filters=filters, page=page)
-    items = [AuditEventPublic.model_validate(e, from_attributes=True) for e in rows]
+    rows, cursor = await service.list_events(session, filters=filters, page=page)
+    items = [AuditEventPublic.model_validate(e) for e in rows]
     return Page(items=items, next_cursor=cursor)
 
 
 @router.get("/audit-events/{event_id}", summary="Get one audit event (admin)")
-def get_audit_event(
-    _: AdminPrincipal, event_id: uuid.UUID, session: SessionDep
-) -> AuditEventPublic:
-    return AuditEventPublic.model_validate(
-        service.get_event(session, event_id=event_id), from_attributes=True
-    )
+async def get_audit_event(event: RecordedEvent) -> AuditEventPublic:
+    return AuditEventPublic.model_validate(event)

@@ -2,53 +2,57 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
-from app.auth.deps import CurrentPrincipal
-from app.core.deps import EngineDep, SessionDep, SettingsDep
-from app.users.models import Me, Token, User
+from app.auth.deps import AnyPrincipal
+from app.auth.models import Me, Token
+from app.auth.throttle import TooManyLoginAttempts
+from app.core.deps import SessionDep, SettingsDep
+from app.core.errors import DomainError, InvalidCredentials, problems
+from app.core.routing import api_router
+from app.core.security import HashingBusy
 
-router = APIRouter(tags=["auth"])
+router = api_router(tags=["auth"])
 
 
 @router.post(
     "/auth/token",
     summary="Log in with username and password (OAuth2 password form)",
-    responses={
-        401: {"description": "Incorrect username or password"},
-        429: {"description": "Too many failed logins for this username or client; see Retry-After"},
-    },
+    responses=problems(InvalidCredentials, TooManyLoginAttempts, HashingBusy),
 )
-def login(
+async def login(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    engine: EngineDep,
+    session: SessionDep,
     settings: SettingsDep,
 ) -> Token:
-    return service.login(
-        engine,
+    """The one route whose work spans two transactions: the attempt is counted and
+    committed before the password is checked, so no burst of guesses outruns the limit;
+    the outcome (and a failure's audit event) is committed whatever it is."""
+    attempt = await service.begin_login(
+        session,
         username=form.username,
-        password=form.password,
         client=request.client.host if request.client else "unknown",
-        path=request.url.path,
         settings=settings,
     )
+    await session.commit()
+    try:
+        return await service.finish_login(
+            session, attempt, password=form.password, path=request.url.path, settings=settings
+        )
+    except DomainError:
+        await session.commit()
+        raise
 
 
 @router.get("/me", summary="Who am I")
-def me(principal: CurrentPrincipal, session: SessionDep) -> Me:
-    if principal.kind == "user":
-        user = session.get(User, principal.id)
-        full_name = user.full_name if user else principal.name
-        username = principal.name
-    else:
-        full_name = username = principal.name
+async def me(principal: AnyPrincipal) -> Me:
     return Me(
         id=principal.id,
-        username=username,
-        full_name=full_name,
+        username=principal.name,
+        full_name=principal.full_name or principal.name,
         role=principal.role,
         kitchen_ids=sorted(principal.kitchen_ids),
         region_code=principal.region_code,

@@ -1,123 +1,142 @@
 """Authentication: passwords, bearer tokens and API keys to a Principal."""
 
-from contextlib import contextmanager
+import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as sa_select
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.apikeys.models import ApiKey
-from app.audit.service import record_login
 from app.auth import throttle
-from app.auth.models import Principal, Role
+from app.auth.models import ApiKey, Principal, Role, Token, User, UserKitchen
+from app.core.audit import login_event
 from app.core.config import Settings
-from app.core.db import session_scope, table_of
-from app.core.errors import NotAuthenticated
-from app.core.security import (
-    create_access_token,
-    decode_access_token,
-    hash_api_key,
-    verify_password,
-)
+from app.core.db import table_of
+from app.core.errors import InvalidApiKey, InvalidCredentials, InvalidToken
+from app.core.security import create_access_token, decode_access_token, hash_api_key, hashing
 from app.core.types import utcnow
-from app.users.models import Token, User, UserKitchen
 
-_transaction = contextmanager(session_scope)
-
-
-def login(
-    engine: Engine,
-    *,
-    username: str,
-    password: str,
-    client: str,
-    path: str,
-    settings: Settings,
-) -> Token:
-    """A token for valid, active credentials; one answer for every kind of failure.
-
-    Runs its own transaction, committed whatever the outcome, so a failed attempt is
-    counted (and audited) even though the request then answers 401.
-    """
-    keys = throttle.keys_for(username=username, client=client)
-    token: str | None = None
-    with _transaction(engine) as session:
-        now = utcnow()
-        throttle.ensure_allowed(session, keys=keys, settings=settings, now=now)
-        user = session.exec(select(User).where(User.username == username)).first()
-        ok = verify_password(password, user.password_hash if user else None)
-        if user is None or not ok or not user.active:
-            throttle.record_failure(session, keys=keys, settings=settings, now=now)
-            record_login(session, user=user, succeeded=False, path=path, status=401)
-        else:
-            throttle.forget_username(session, keys=keys)
-            record_login(session, user=user, succeeded=True, path=path, status=200)
-            token = create_access_token(
-                user.id, secret=settings.secret_key, minutes=settings.access_token_minutes
-            )
-    if token is None:
-        raise NotAuthenticated("Incorrect username or password", code="invalid_credentials")
-    return Token(access_token=token, expires_in=settings.access_token_minutes * 60)
-
-
-# Every request authenticates, so both look-ups are one Core statement each: plain rows,
-# no ORM objects (an ORM load cost several times the query itself). The user's state is
-# read on every request, never cached, so deactivating a user takes effect at once.
-_users, _user_kitchens, _api_keys = (
-    table_of(User),
-    table_of(UserKitchen),
-    table_of(ApiKey),
-)
+# Every request authenticates, so each look-up is one statement built once, reading plain
+# rows. The user's row is read on every request, never cached: deactivating a user or
+# changing its password takes effect at once.
+_users, _user_kitchens, _api_keys = table_of(User), table_of(UserKitchen), table_of(ApiKey)
 _PRINCIPAL_OF_USER = (
-    sa_select(
+    select(
         _users.c.username,
+        _users.c.full_name,
         _users.c.role,
         _users.c.region_code,
-        _users.c.active,
         _user_kitchens.c.kitchen_id,
     )
     .select_from(_users.outerjoin(_user_kitchens, _user_kitchens.c.user_id == _users.c.id))
-    .where(_users.c.id == bindparam("user_id"))
+    .where(
+        _users.c.id == bindparam("user_id"),
+        _users.c.token_version == bindparam("token_version"),
+        _users.c.active.is_(True),
+    )
 )
-_PRINCIPAL_OF_API_KEY = sa_select(
-    _api_keys.c.id,
-    _api_keys.c.name,
-    _api_keys.c.role,
-    _api_keys.c.region_code,
-    _api_keys.c.revoked_at,
-).where(_api_keys.c.key_hash == bindparam("key_hash"))
+_PRINCIPAL_OF_API_KEY = select(
+    _api_keys.c.id, _api_keys.c.name, _api_keys.c.role, _api_keys.c.region_code
+).where(_api_keys.c.key_hash == bindparam("key_hash"), _api_keys.c.revoked_at.is_(None))
+_USER_BY_NAME = select(User).where(_users.c.username == bindparam("username"))
 
 
-def principal_from_token(session: Session, token: str, *, settings: Settings) -> Principal:
+async def principal_from_token(
+    session: AsyncSession, token: str, *, settings: Settings
+) -> Principal:
     """The active user a bearer token names, with the kitchens it manages; else 401."""
-    invalid = NotAuthenticated("Invalid or expired token", code="invalid_token")
-    user_id = decode_access_token(token, secret=settings.secret_key)
-    if user_id is None:
-        raise invalid
-    rows = session.execute(_PRINCIPAL_OF_USER, {"user_id": user_id}).all()
-    if not rows or not rows[0].active:
-        raise invalid
+    decoded = decode_access_token(token, secret=settings.secret_key)
+    if decoded is None:
+        raise InvalidToken("Invalid or expired token")
+    user_id, token_version = decoded
+    rows = (
+        await session.execute(
+            _PRINCIPAL_OF_USER, {"user_id": user_id, "token_version": token_version}
+        )
+    ).all()
+    if not rows:
+        raise InvalidToken("Invalid or expired token")
     user = rows[0]
     return Principal(
         kind="user",
         id=user_id,
         name=user.username,
+        full_name=user.full_name,
         role=Role(user.role),
         region_code=user.region_code,
         kitchen_ids=frozenset(r.kitchen_id for r in rows if r.kitchen_id is not None),
     )
 
 
-def principal_from_api_key(session: Session, key: str) -> Principal:
+async def principal_from_api_key(session: AsyncSession, key: str) -> Principal:
     """The machine client an unrevoked API key belongs to, else 401."""
-    api_key = session.execute(_PRINCIPAL_OF_API_KEY, {"key_hash": hash_api_key(key)}).first()
-    if api_key is None or api_key.revoked_at is not None:
-        raise NotAuthenticated("Invalid or revoked API key", code="invalid_api_key")
+    row = (await session.execute(_PRINCIPAL_OF_API_KEY, {"key_hash": hash_api_key(key)})).first()
+    if row is None:
+        raise InvalidApiKey("Invalid or revoked API key")
     return Principal(
-        kind="api_key",
-        id=api_key.id,
-        name=api_key.name,
-        role=Role(api_key.role),
-        region_code=api_key.region_code,
+        kind="api_key", id=row.id, name=row.name, role=Role(row.role), region_code=row.region_code
     )
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """An attempt counted against its limits, and the account it names (if any)."""
+
+    reservation: throttle.Reservation
+    user_id: uuid.UUID | None
+    username: str | None
+    password_hash: str | None
+    token_version: int
+    active: bool
+
+
+async def begin_login(
+    session: AsyncSession, *, username: str, client: str, settings: Settings
+) -> LoginAttempt:
+    """Count the attempt (429 when none is left) and find the account it names.
+
+    The caller commits before the password is checked, so concurrent attempts see this one.
+    """
+    keys = throttle.keys_for(username=username, client=client)
+    reservation = await throttle.reserve(session, keys=keys, settings=settings, now=utcnow())
+    user = (await session.execute(_USER_BY_NAME, {"username": username})).scalars().first()
+    return LoginAttempt(
+        reservation=reservation,
+        user_id=user.id if user else None,
+        username=user.username if user else None,
+        password_hash=user.password_hash if user else None,
+        token_version=user.token_version if user else 0,
+        active=bool(user and user.active),
+    )
+
+
+async def finish_login(
+    session: AsyncSession, attempt: LoginAttempt, *, password: str, path: str, settings: Settings
+) -> Token:
+    """Check the password (within the process's hashing bound) and answer the attempt.
+
+    A failure keeps the attempt counted and is audited; the caller commits either way, so
+    this raises only after everything is recorded: it returns the error to raise instead.
+    """
+    try:
+        ok = await hashing.verify(password, attempt.password_hash)
+    except BaseException:
+        await throttle.release(session, attempt.reservation)  # never checked: not counted
+        raise
+    if attempt.user_id is None or not ok or not attempt.active:
+        session.add(
+            login_event(user_id=attempt.user_id, username=None, succeeded=False, path=path, status=401)
+        )
+        raise InvalidCredentials("Incorrect username or password")
+    await throttle.succeeded(session, attempt.reservation)
+    session.add(
+        login_event(
+            user_id=attempt.user_id, username=attempt.username, succeeded=True, path=path, status=200
+        )
+    )
+    token = create_access_token(
+        attempt.user_id,
+        token_version=attempt.token_version,
+        secret=settings.secret_key,
+        minutes=settings.access_token_minutes,
+    )
+    return Token(access_token=token, expires_in=settings.access_token_minutes * 60)

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_max_failures_per_client: int = 20
     login_window_seconds: int = 300
+    # Password hashes (argon2, 64 MiB each) a process computes at once, and how many more
+    # logins may wait for one; beyond that a login answers 503 with Retry-After.
+    login_max_concurrent_hashes: int = Field(default=2, ge=1)
+    login_hash_queue: int = Field(default=8, ge=0)
     # Largest request body accepted; larger ones get 413 before they are read.
     max_body_bytes: int = 1024 * 1024
     # Strict-Transport-Security max-age sent on requests that arrived over HTTPS

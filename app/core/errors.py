@@ -1,8 +1,16 @@
-"""Typed domain errors and the one place that renders them as RFC 9457 problem+json."""
+"""Typed errors: one exception type per problem `code`, rendered in one place.
+
+Services raise a subclass of DomainError (`raise MenuLocked("...")`); its class carries the
+HTTP status, the stable `code` and what the code means. Routes declare the types they can
+raise (`responses=problems(MenuLocked, MenuExists)`), and the OpenAPI document lists each
+route's codes from those same types (app/core/openapi.py), so documentation cannot drift
+from behaviour. Every code the service can answer is registered in `ERRORS`.
+"""
 
 import logging
+from collections import defaultdict
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -10,71 +18,127 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.requestid import current_request_id
 
 logger = logging.getLogger("app.errors")
 
 PROBLEM_JSON = "application/problem+json"
+# Every problem code the service answers with, and its type.
+ERRORS: dict[str, type["DomainError"]] = {}
 
 
 class DomainError(Exception):
-    """An error the API reports on purpose: it carries its HTTP status and stable code."""
+    """An error the API reports on purpose: its type is its status and stable code."""
 
-    status: int = 400
-    code: str = "bad_request"
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    description: ClassVar[str] = "The request cannot be served"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" in cls.__dict__:
+            known = ERRORS.setdefault(cls.code, cls)
+            if known is not cls:
+                raise TypeError(f"problem code {cls.code!r} is already {known.__qualname__}")
 
     def __init__(
         self,
         detail: str | None = None,
         *,
-        code: str | None = None,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(detail or HTTPStatus(self.status).phrase)
-        self.detail = detail or HTTPStatus(self.status).phrase
-        if code:
-            self.code = code
+        self.detail = detail or self.description
+        super().__init__(self.detail)
         self.errors = errors
         self.headers = headers
         self.extra = extra or {}
 
 
+# -- the generic codes every route may answer ---------------------------------------------
+
+
 class NotAuthenticated(DomainError):
     status, code = 401, "not_authenticated"
+    description = "No credentials were sent"
 
     def __init__(self, detail: str = "Missing or invalid credentials", **kw: Any) -> None:
         kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
         super().__init__(detail, **kw)
 
 
+class InvalidToken(NotAuthenticated):
+    code = "invalid_token"
+    description = "The bearer token is invalid, expired or revoked"
+
+
+class InvalidApiKey(NotAuthenticated):
+    code = "invalid_api_key"
+    description = "The API key is unknown or revoked"
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    description = "Incorrect username or password"
+
+
 class Forbidden(DomainError):
     status, code = 403, "forbidden"
+    description = "The caller may not do this"
+
+
+class RoleForbidden(Forbidden):
+    code = "role_forbidden"
+    description = "The caller's role may never do this"
+
+
+class RegionForbidden(Forbidden):
+    code = "region_forbidden"
+    description = "The region asked for lies outside the caller's region"
 
 
 class NotFound(DomainError):
     status, code = 404, "not_found"
+    description = "No such object, or it lies outside the caller's scope"
 
     def __init__(self, what: str = "Resource", **kw: Any) -> None:
         super().__init__(f"{what} not found", **kw)
 
 
 class Conflict(DomainError):
-    status, code = 409, "conflict"
+    """Base of the 409 codes; raise a subclass with its own code."""
+
+    status = 409
+    description = "The request conflicts with the current state"
 
 
 class PreconditionFailed(DomainError):
     status, code = 412, "precondition_failed"
+    description = "If-Match does not match the current ETag; nothing was changed"
+
+    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+        super().__init__(
+            detail
+            or "The resource has changed since it was read (If-Match does not match its "
+            "current ETag); GET it again, then retry with the new ETag",
+            **kw,
+        )
+
+
+class PayloadTooLarge(DomainError):
+    status, code = 413, "payload_too_large"
+    description = "The request body is over the size limit"
 
 
 class Invalid(DomainError):
-    """422 for a request that is well-formed JSON but breaks a rule of the domain."""
+    """422 for a request that is well-formed but breaks a rule of the domain."""
 
     status, code = 422, "validation_error"
+    description = "The request is invalid; `errors` locates each problem"
 
     def __init__(self, detail: str, *, loc: list[str | int] | None = None, **kw: Any) -> None:
         if loc is not None and "errors" not in kw:
@@ -82,8 +146,31 @@ class Invalid(DomainError):
         super().__init__(detail, **kw)
 
 
+class InvalidCursor(Invalid):
+    code = "invalid_cursor"
+    description = "The cursor is not one this service issued"
+
+
 class ServiceUnavailable(DomainError):
     status, code = 503, "service_unavailable"
+    description = "The database does not answer; retry after Retry-After"
+
+    def __init__(self, detail: str | None = None, **kw: Any) -> None:
+        kw.setdefault("headers", {"Retry-After": "5"})
+        super().__init__(detail or "The database is not answering; try again shortly", **kw)
+
+
+class InternalError(DomainError):
+    status, code = 500, "internal_error"
+    description = "A bug; it was logged with the request id"
+
+
+class MethodNotAllowed(DomainError):
+    status, code = 405, "method_not_allowed"
+    description = "The path does not serve this method (Allow lists those it does)"
+
+
+# -- rendering -----------------------------------------------------------------------------
 
 
 def problem(
@@ -95,7 +182,7 @@ def problem(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    """A problem+json response; `type` is a stable URN per code, documented in docs/errors.md."""
+    """A problem+json response; `type` is a stable URN per code (docs/errors.md)."""
     body: dict[str, Any] = {
         "type": f"urn:dapur:problem:{code}",
         "title": HTTPStatus(status).phrase,
@@ -115,19 +202,40 @@ def problem(
     )
 
 
-_STATUS_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    412: "precondition_failed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    429: "too_many_requests",
-    503: "service_unavailable",
+def render(error: DomainError) -> JSONResponse:
+    """The problem response of a typed error."""
+    return problem(
+        error.status,
+        error.code,
+        error.detail,
+        errors=error.errors,
+        headers=error.headers,
+        extra=error.extra,
+    )
+
+
+def problems(*types: type[DomainError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the typed errors a route raises, grouped by status."""
+    by_status: dict[int, list[type[DomainError]]] = defaultdict(list)
+    for error in types:
+        by_status[error.status].append(error)
+    return {
+        status: {
+            "description": "; ".join(f"`{e.code}`: {e.description}" for e in errors),
+            "x-problem-codes": [e.code for e in errors],
+        }
+        for status, errors in sorted(by_status.items())
+    }
+
+
+# Statuses Starlette or FastAPI raise themselves, with the code they answer as.
+_HTTP_STATUS_ERRORS: dict[int, type[DomainError]] = {
+    401: NotAuthenticated,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+    503: ServiceUnavailable,
 }
 
 
@@ -138,19 +246,41 @@ def _clean_validation_errors(exc: RequestValidationError) -> list[dict[str, Any]
     ]
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """True for driver errors that mean the database is down or unreachable, not a bug."""
+    if isinstance(exc, PoolTimeout | ConnectionError | OSError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        # By class and ancestors: drivers raise subclasses such as LockNotAvailable.
+        names = {cls.__name__ for cls in type(exc.orig).__mro__} if exc.orig is not None else set()
+        return not names.isdisjoint(
+            {
+                "OperationalError",
+                "InterfaceError",
+                "QueryCanceled",
+                "QueryCanceledError",
+                "AdminShutdown",
+                "AdminShutdownError",
+                "CannotConnectNow",
+                "CannotConnectNowError",
+                "ConnectionTimeout",
+                "ConnectionDoesNotExistError",
+                "ConnectionFailureError",
+                "LockNotAvailableError",
+                "TooManyConnectionsError",
+            }
+        )
+    return False
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error the app can raise through problem+json."""
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return problem(
-            exc.status,
-            exc.code,
-            exc.detail,
-            errors=exc.errors,
-            headers=exc.headers,
-            extra=exc.extra,
-        )
+        return render(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -161,16 +291,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        known = _HTTP_STATUS_ERRORS.get(exc.status_code)
+        code = known.code if known else f"http_{exc.status_code}"
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 400:
-            # FastAPI answers 400 when it cannot parse a body; the contract calls that 422.
+            # FastAPI answers 400 when it cannot parse a body; the API calls that 422.
             return problem(
                 422, "validation_error", detail, errors=[{"loc": ["body"], "msg": detail}]
             )
         if exc.status_code == 405:
-            # Routers answer 405 from one route; Allow must list every method of the path.
+            # Starlette answers 405 from one route; Allow must list every method of the path.
             from app.core.routes import allowed_methods
 
             headers = {
@@ -179,73 +310,21 @@ def install_error_handlers(app: FastAPI) -> None:
             }
         return problem(exc.status_code, code, detail, headers=headers)
 
+    @app.exception_handler(StaleDataError)
+    async def _stale(_: Request, __: StaleDataError) -> JSONResponse:
+        # A versioned UPDATE found another writer's newer version: the If-Match lost.
+        return render(PreconditionFailed())
+
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
-        if _database_unavailable(exc):
+        if database_unavailable(exc):
             logger.warning(
                 "database unavailable on %s %s: %s",
                 request.method,
                 request.url.path,
                 type(exc).__name__,
             )
-            return problem(
-                503,
-                "service_unavailable",
-                "The database is not answering; try again shortly",
-                headers={"Retry-After": "5"},
-            )
-        logger.exception("database error on %s %s", request.method, request.url.path)
-        return problem(500, "internal_error", "An unexpected error occurred; it has been logged")
-
-
-class UnhandledErrorMiddleware:
-    """Turns any exception that escaped the handlers into a bare 500 problem, logged with
-    the request id (it sits inside RequestIdMiddleware, so the id is still known)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
-            if started:
-                raise
-            response = problem(
-                500, "internal_error", "An unexpected error occurred; it has been logged"
-            )
-            await response(scope, receive, send)
-
-
-def _database_unavailable(exc: BaseException) -> bool:
-    """True for driver errors that mean the database is down or unreachable, not a bug."""
-    if isinstance(exc, PoolTimeout):
-        return True
-    if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        # By class and ancestors: psycopg raises subclasses such as LockNotAvailable.
-        names = {cls.__name__ for cls in type(exc.orig).__mro__} if exc.orig is not None else set()
-        return not names.isdisjoint(
-            {
-                "OperationalError",
-                "InterfaceError",
-                "QueryCanceled",
-                "AdminShutdown",
-                "CannotConnectNow",
-                "ConnectionTimeout",
-            }
-        )
-    return False
+            return render(ServiceUnavailable())
+        # The engines hide statement parameters, so this traceback holds no hashes or phones.
+        logger.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+        return render(InternalError())

@@ -1,12 +1,10 @@
 """Prometheus metrics: request counts and latency by route template, database connections."""
 
-import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 class Metrics:
@@ -34,52 +32,34 @@ class Metrics:
             "Database connections this process opened for requests",
             registry=self.registry,
         )
-        self.db_connections_in_use = Gauge(
+        self._engines: list[AsyncEngine] = []
+        in_use = Gauge(
             "dapur_db_connections_in_use",
-            "Database connections this process has checked out of its pool now",
+            "Database connections this process has checked out of its pools now",
             registry=self.registry,
         )
+        # Read from the pools when scraped: a count kept by events drifted (below zero)
+        # when connections died with the database.
+        in_use.set_function(self._checked_out)
 
-    def watch(self, engine: Engine) -> None:
-        """Count the connections `engine`'s pool opens and lends."""
+    def _checked_out(self) -> float:
+        return float(sum(_checked_out(engine) for engine in self._engines))
+
+    def watch(self, engine: AsyncEngine) -> None:
+        """Count the connections `engine`'s pool opens, and report those it lends."""
+        self._engines.append(engine)
 
         def opened(*_: Any) -> None:
             self.db_connections_opened.inc()
 
-        def checked_out(*_: Any) -> None:
-            self.db_connections_in_use.inc()
+        event.listen(engine.sync_engine, "connect", opened)
 
-        def checked_in(*_: Any) -> None:
-            self.db_connections_in_use.dec()
-
-        event.listen(engine, "connect", opened)
-        event.listen(engine, "checkout", checked_out)
-        event.listen(engine, "checkin", checked_in)
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one request and its latency."""
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
 
 
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope["method"]
-            self.metrics.requests.labels(method, template, str(status)).inc()
-            self.metrics.latency.labels(method, template).observe(time.perf_counter() - start)
+def _checked_out(engine: AsyncEngine) -> int:
+    checkedout = getattr(engine.pool, "checkedout", None)
+    return int(checkedout()) if callable(checkedout) else 0

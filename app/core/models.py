@@ -2,8 +2,10 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from app.core.types import UTCDateTime, utcnow
@@ -34,3 +36,18 @@ class Timestamps(BaseModel):
 
     created_at: datetime
     updated_at: datetime
+
+
+class Versioned(SQLModel):
+    """Mixed into every table whose rows are written through PATCH or PUT.
+
+    `version` is SQLAlchemy's version counter: every ORM UPDATE of the row sets it one
+    higher, on the condition that it still holds the version this session read, so no
+    write is lost between a read and an update. ETags derive from it (conditional.py).
+    """
+
+    version: int = Field(default=1, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

@@ -1,23 +1,52 @@
-"""OpenAPI: every operation documents the problem responses it can really give.
+"""OpenAPI: every operation documents the problem responses, and their codes, it can give.
 
-What an operation can answer is derived from the route itself, so routes added later are
-documented the same way: 401 when it needs credentials, 403 when a role gate guards it,
-404 when it names an object by id, 422 when it takes parameters or a body, 413 when it
-takes a body, 412 for PATCH/PUT (If-Match), 304 for GET (If-None-Match), 503 when the
-database does not answer. Conflicts (409) are declared by each route with `responses=`.
+Each error response lists its problem codes (`x-problem-codes`), derived from the route:
+401/403/404 from the access policy its dependencies enforce (`document_access`), domain
+codes from the typed errors it declares (`responses=problems(...)`, app/core/errors.py),
+422/413 from what it takes, 412 for PATCH/PUT (If-Match), 304 for GET (If-None-Match),
+503 when it uses the database. A test holds these lists against the codes the suite sees.
 """
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from app.core.deps import get_session
+from app.core.errors import (
+    Invalid,
+    InvalidApiKey,
+    InvalidCursor,
+    InvalidToken,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    RegionForbidden,
+    RoleForbidden,
+    ServiceUnavailable,
+)
+from app.core.pagination import page_params
 from app.core.routes import api_routes
 
-ROLE_GATE_ATTR = "__dapur_roles__"
+ACCESS_ATTR = "__dapur_access__"
+
+
+class AccessDoc(Protocol):
+    """What the documentation needs of an access policy (app/auth/policy.py)."""
+
+    scope: str
+
+    @property
+    def forbids_some_role(self) -> bool: ...
+
+    @property
+    def hides_out_of_scope(self) -> bool: ...
+
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -86,9 +115,9 @@ DATA_VALUE_SET_SCHEMA: dict[str, Any] = {
 }
 
 
-def tag_roles(dependency: Callable[..., Any], roles: frozenset[Any]) -> Callable[..., Any]:
-    """Mark a dependency as a role gate, so the operation documents 403."""
-    setattr(dependency, ROLE_GATE_ATTR, roles)
+def document_access(dependency: Callable[..., Any], policy: AccessDoc) -> Callable[..., Any]:
+    """Mark a dependency as enforcing an access policy, so operations document it."""
+    setattr(dependency, ACCESS_ATTR, policy)
     return dependency
 
 
@@ -98,52 +127,52 @@ def _walk(dependant: Dependant) -> Iterator[Dependant]:
         yield from _walk(sub)
 
 
-def _needs_auth(route: APIRoute) -> bool:
-    from app.auth.deps import credentials, current_principal
-
-    return any(d.call in (current_principal, credentials) for d in _walk(route.dependant))
-
-
-def _role_gated(route: APIRoute, all_roles: frozenset[Any]) -> bool:
-    for dep in _walk(route.dependant):
-        roles = getattr(dep.call, ROLE_GATE_ATTR, None)
-        if roles is not None and frozenset(roles) != all_roles:
-            return True
-    return False
+def _policies(route: APIRoute) -> list[AccessDoc]:
+    return [
+        getattr(d.call, ACCESS_ATTR) for d in _walk(route.dependant) if hasattr(d.call, ACCESS_ATTR)
+    ]
 
 
 def _uses_database(route: APIRoute) -> bool:
-    from app.core.deps import get_engine, get_report_session, get_session
-
-    database = (get_session, get_report_session, get_engine)
-    return any(d.call in database for d in _walk(route.dependant))
+    return any(d.call is get_session for d in _walk(route.dependant))
 
 
-def expected_statuses(route: APIRoute, path: str) -> set[str]:
-    """The error statuses an operation can answer, derived from its route."""
-    from app.auth.models import Role
+def expected_codes(route: APIRoute, path: str) -> dict[str, list[str]]:
+    """The problem codes an operation can answer by status, derived from its route.
 
+    Access comes from the policies its dependencies enforce; conflicts and domain rules
+    from the typed errors the route declares (`responses=problems(...)`); the rest from
+    what the route takes: parameters or a body (422, 413), If-Match (412), a database
+    (503), an Idempotency-Key (422).
+    """
     deps = list(_walk(route.dependant))
     methods = route.methods or set()
-    path_params = any(d.path_params for d in deps)
-    query_params = any(d.query_params for d in deps)
+    policies = _policies(route)
+    codes: dict[str, list[str]] = defaultdict(list)
+    if _uses_database(route):
+        codes["503"].append(ServiceUnavailable.code)
+    if policies:
+        codes["401"] += [NotAuthenticated.code, InvalidToken.code, InvalidApiKey.code]
+    if any(p.forbids_some_role for p in policies):
+        codes["403"].append(RoleForbidden.code)
+    if any(p.scope == "region" for p in policies):
+        codes["403"].append(RegionForbidden.code)
+    if any(d.path_params for d in deps) or any(p.hides_out_of_scope for p in policies):
+        codes["404"].append(NotFound.code)
     has_body = any(d.body_params for d in deps)
-    statuses = {"503"} if _uses_database(route) else set()
-    if _needs_auth(route):
-        statuses.add("401")
-    if _role_gated(route, frozenset(Role)):
-        statuses.add("403")
-    if path_params:
-        statuses.add("404")
-    if path_params or query_params or has_body:
-        statuses.add("422")
+    if has_body or any(d.path_params or d.query_params for d in deps):
+        codes["422"].append(Invalid.code)
+    if any(d.call is page_params for d in deps):
+        codes["422"].append(InvalidCursor.code)
     if has_body:
-        statuses.add("413")
+        codes["413"].append(PayloadTooLarge.code)
     if methods & {"PATCH", "PUT"} and path.startswith("/api/"):
-        statuses.add("412")
-    if "POST" in methods and "401" in statuses:
-        statuses |= {"409", "422"}  # Idempotency-Key: a retry while the first runs; reuse
-    return statuses
+        codes["412"].append(PreconditionFailed.code)
+    if "POST" in methods and policies:
+        codes["422"] += ["invalid_idempotency_key", "idempotency_key_reused"]
+    for status, response in (route.responses or {}).items():
+        codes[str(status)] += [c for c in response.get("x-problem-codes", []) if c]
+    return {status: list(dict.fromkeys(found)) for status, found in codes.items()}
 
 
 HEADER_PARAMETERS = {
@@ -197,15 +226,12 @@ def install_openapi(app: FastAPI) -> None:
                     continue
                 responses = op.setdefault("responses", {})
                 responses.pop("422", None)  # FastAPI's HTTPValidationError shape is not ours
-                for status in sorted(
-                    expected_statuses(route, info.path)
-                    | {s for s in responses if s.startswith(("4", "5"))}
-                ):
-                    description = responses.get(status, {}).get("description") or DESCRIPTIONS.get(
-                        status, "Error"
-                    )
+                for status, codes in sorted(expected_codes(route, info.path).items()):
+                    declared = responses.get(status, {})
                     responses[status] = {
-                        "description": description,
+                        "description": declared.get("description")
+                        or DESCRIPTIONS.get(status, "Error"),
+                        "x-problem-codes": codes,
                         "content": {"application/problem+json": {"schema": problem_ref}},
                     }
                 header = HEADER_PARAMETERS.get(method)
@@ -228,9 +254,3 @@ def install_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def conflicts(*codes: str) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for a route that answers 409 with these problem codes."""
-    listed = ", ".join(f"`{c}`" for c in codes)
-    return {409: {"description": f"Conflicts with the current state: {listed}"}}

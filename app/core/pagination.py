@@ -11,10 +11,11 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.core.errors import Invalid
+from app.core.errors import InvalidCursor
 from app.core.schemas import IsoDatetime
 
 T = TypeVar("T")
@@ -62,13 +63,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         ts, id_hex = json.loads(raw)
         return datetime.fromisoformat(ts), uuid.UUID(hex=id_hex)
     except (binascii.Error, ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise Invalid(
-            "cursor is not one this service issued", loc=["query", "cursor"], code="invalid_cursor"
+        raise InvalidCursor(
+            "cursor is not one this service issued", loc=["query", "cursor"]
         ) from exc
 
 
-def paginate(
-    session: Session, stmt: SelectOfScalar[M], model: Any, params: PageParams
+async def paginate(
+    session: AsyncSession, stmt: SelectOfScalar[M], model: Any, params: PageParams
 ) -> tuple[list[M], str | None]:
     """Run `stmt` (a select of `model` with its filters) one page at a time."""
     if params.updated_since is not None:
@@ -79,7 +80,7 @@ def paginate(
             or_(model.created_at > ts, and_(model.created_at == ts, model.id > last_id))
         )
     stmt = stmt.order_by(model.created_at, model.id).limit(params.limit + 1)
-    rows = list(session.exec(stmt).all())
+    rows = list((await session.exec(stmt)).all())
     if len(rows) <= params.limit:
         return rows, None
     rows = rows[: params.limit]

@@ -6,10 +6,19 @@ datetime; clients of a public API should get 422 for those instead of a silent g
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from fastapi import Query
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Strict
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    Strict,
+    ValidationInfo,
+    field_validator,
+)
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -53,3 +62,17 @@ AwareIsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
 # The `from` / `to` date range a list filters on (both inclusive).
 FromDate = Annotated[IsoDate | None, Query(alias="from", description="First date (inclusive)")]
 ToDate = Annotated[IsoDate | None, Query(alias="to", description="Last date (inclusive)")]
+
+
+class Patch(BaseModel):
+    """A PATCH body: fields left out keep their values; `null` only where a field may be
+    empty (`NULLABLE`), otherwise 422 (never a silent no-op)."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_nullable(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.NULLABLE:
+            raise ValueError("may not be null; leave the field out to keep its value")
+        return value

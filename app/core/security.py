@@ -3,13 +3,19 @@
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
+import anyio
 import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from app.core.errors import ServiceUnavailable
 from app.core.types import utcnow
+
+T = TypeVar("T")
 
 _hasher = PasswordHash.recommended()  # argon2id with the library's recommended cost
 _DUMMY_HASH = _hasher.hash("dapur-timing-equaliser")
@@ -39,19 +45,35 @@ def verify_password(password: str, password_hash: str | None) -> bool:
     return _hasher.verify(password, password_hash)
 
 
-def create_access_token(user_id: uuid.UUID, *, secret: str, minutes: int) -> str:
-    """A signed bearer token for the user that expires after `minutes`."""
+def create_access_token(
+    user_id: uuid.UUID, *, token_version: int, secret: str, minutes: int
+) -> str:
+    """A signed bearer token for the user that expires after `minutes`.
+
+    `tv` is the user's token version when it was issued: the token is valid only while
+    the user's row still holds it.
+    """
     now = utcnow()
-    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes)}
+    claims = {
+        "sub": str(user_id),
+        "tv": token_version,
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+    }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def decode_access_token(token: str, *, secret: str) -> uuid.UUID | None:
-    """The user id in a valid, unexpired token, else None."""
+def decode_access_token(token: str, *, secret: str) -> tuple[uuid.UUID, int] | None:
+    """The user id and token version of a valid, unexpired token, else None."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp"]})
-        return uuid.UUID(str(claims["sub"]))
-    except (jwt.PyJWTError, KeyError, ValueError):
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "tv"]}
+        )
+        version = claims["tv"]
+        if isinstance(version, bool) or not isinstance(version, int):
+            return None
+        return uuid.UUID(str(claims["sub"])), version
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None
 
 
@@ -63,3 +85,58 @@ def new_api_key() -> str:
 def hash_api_key(key: str) -> str:
     """SHA-256 of the key: keys are long random strings, so a fast hash is enough."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+class HashingBusy(ServiceUnavailable):
+    code = "hashing_busy"
+    description = "Too many passwords are being checked at once; retry after Retry-After"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Too many logins at once; try again in a moment", headers={"Retry-After": "1"}
+        )
+
+
+class HashingGate:
+    """Bounds the password hashes a process computes at once.
+
+    Each argon2 hash holds 64 MiB while it runs: unbounded, forty concurrent logins took
+    two workers past 2 GiB. At most `limit` hashes run (in worker threads, off the event
+    loop) and `queue` more wait for a slot; anything beyond answers 503 with Retry-After
+    at once, before any memory is taken.
+    """
+
+    def __init__(self, limit: int, queue: int) -> None:
+        self.configure(limit=limit, queue=queue)
+
+    def configure(self, *, limit: int, queue: int) -> None:
+        """Set the bound (at start-up, before any login)."""
+        self.limit = limit
+        self.queue = queue
+        self._slots = anyio.Semaphore(limit)
+        self._waiting = 0
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        if self._slots.value == 0 and self._waiting >= self.queue:
+            raise HashingBusy()
+        self._waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            return await anyio.to_thread.run_sync(work)
+        finally:
+            self._slots.release()
+
+    async def verify(self, password: str, password_hash: str | None) -> bool:
+        """verify_password, within the bound."""
+        return await self._run(lambda: verify_password(password, password_hash))
+
+    async def hash(self, password: str) -> str:
+        """hash_password, within the bound."""
+        return await self._run(lambda: hash_password(password))
+
+
+# Every app of the process shares the bound (create_app configures it from the settings).
+hashing = HashingGate(limit=4, queue=8)

@@ -8,9 +8,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PField
 from sqlmodel import Field
 
-from app.auth.models import REGION_CODE_PATTERN
-from app.core.models import IdTimestamps, Timestamps
-from app.core.schemas import Count
+from app.core.models import IdTimestamps, Timestamps, Versioned
+from app.core.regions import RegionCode
+from app.core.schemas import Count, Patch
 
 
 def _valid_timezone(name: str) -> str:
@@ -21,7 +21,6 @@ def _valid_timezone(name: str) -> str:
     return name
 
 
-RegionCode = Annotated[str, StringConstraints(pattern=REGION_CODE_PATTERN)]
 Timezone = Annotated[str, AfterValidator(_valid_timezone)]
 KitchenCode = Annotated[
     str,
@@ -32,7 +31,10 @@ KitchenCode = Annotated[
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class Kitchen(IdTimestamps, table=True):
+class Kitchen(IdTimestamps, Versioned, table=True):
+    """A kitchen. `data_version` moves with every write to the kitchen's data (its own
+    row included), in the writing transaction: the day view's ETag is made of it."""
+
     __tablename__ = "kitchens"
 
     code: str = Field(max_length=32, unique=True)
@@ -41,6 +43,7 @@ class Kitchen(IdTimestamps, table=True):
     timezone: str = Field(default="Asia/Jakarta", max_length=64)
     address: str | None = None
     capacity_per_day: int | None = None
+    data_version: int = Field(default=1, nullable=False)
 
 
 class KitchenCreate(BaseModel):
@@ -68,7 +71,8 @@ class KitchenCreate(BaseModel):
     capacity_per_day: Count | None = None
 
 
-class KitchenUpdate(BaseModel):
+class KitchenUpdate(Patch):
+    NULLABLE = frozenset({"address", "capacity_per_day"})
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"capacity_per_day": 3500}]}
     )

@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.concurrency import run_in_threadpool
 
 from app.core.db import ping
 from app.core.errors import problem
@@ -11,7 +10,7 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", summary="Liveness: 200 while the process runs")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
@@ -22,14 +21,14 @@ def healthz() -> dict[str, str]:
 )
 async def readyz(request: Request) -> Response:
     try:
-        await run_in_threadpool(ping, request.app.state.engine)
+        await ping(request.app.state.database.engine)
     except Exception:
         return problem(503, "database_unavailable", "The database does not answer")
     return Response('{"status":"ok","database":"ok"}', media_type="application/json")
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-def metrics(request: Request) -> Response:
+async def metrics(request: Request) -> Response:
     return Response(
         generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
     )

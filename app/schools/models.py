@@ -9,7 +9,8 @@ from pydantic import Field as PField
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from app.core.models import IdTimestamps, Timestamps
+from app.core.models import IdTimestamps, Timestamps, Versioned
+from app.core.schemas import Patch
 from app.nutrition.models import TargetGroup
 
 
@@ -22,12 +23,13 @@ class SchoolLevel(StrEnum):
     slb = "slb"
 
 
-Npsn = Annotated[str, StringConstraints(pattern=r"^\d{8}$")]
+# ASCII digits only (`\d` would take Arabic-Indic or fullwidth digits too).
+Npsn = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Enrolment = dict[TargetGroup, Annotated[int, PField(ge=0, strict=True)]]
 
 
-class School(IdTimestamps, table=True):
+class School(IdTimestamps, Versioned, table=True):
     __tablename__ = "schools"
 
     kitchen_id: uuid.UUID = Field(foreign_key="kitchens.id", index=True, ondelete="CASCADE")
@@ -67,7 +69,7 @@ class SchoolCreate(BaseModel):
     enrolment: Enrolment = {}
 
 
-class SchoolUpdate(BaseModel):
+class SchoolUpdate(Patch):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"enrolment": {"7-9": 125}}]}
     )

@@ -4,12 +4,11 @@ import uuid
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
-from sqlalchemy import String
-from sqlmodel import Field, SQLModel
 
-from app.auth.models import REGION_CODE_PATTERN, Role
-from app.core.models import IdTimestamps, Timestamps
-from app.core.schemas import StrictBool
+from app.auth.models import Role
+from app.core.models import Timestamps
+from app.core.regions import RegionCode
+from app.core.schemas import Patch, StrictBool
 
 Username = Annotated[
     str,
@@ -18,29 +17,6 @@ Username = Annotated[
     ),
 ]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=256)]
-RegionCode = Annotated[str, StringConstraints(pattern=REGION_CODE_PATTERN)]
-
-
-class User(IdTimestamps, table=True):
-    __tablename__ = "users"
-
-    username: str = Field(max_length=64, unique=True)
-    password_hash: str = Field(max_length=255)
-    full_name: str = Field(max_length=200)
-    role: str = Field(sa_type=String(32))
-    region_code: str | None = Field(default=None, max_length=16)
-    active: bool = True
-
-
-class UserKitchen(SQLModel, table=True):
-    """A kitchen a kitchen manager may read and write."""
-
-    __tablename__ = "user_kitchens"
-
-    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
-    kitchen_id: uuid.UUID = Field(
-        foreign_key="kitchens.id", primary_key=True, ondelete="CASCADE", index=True
-    )
 
 
 class UserCreate(BaseModel):
@@ -69,7 +45,8 @@ class UserCreate(BaseModel):
     region_code: RegionCode | None = None
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(Patch):
+    NULLABLE = frozenset({"kitchen_ids", "region_code"})
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
 
     password: Password | None = None
@@ -91,18 +68,3 @@ class UserPublic(Timestamps):
     kitchen_ids: list[uuid.UUID]
     region_code: str | None
     active: bool
-
-
-class Me(BaseModel):
-    id: uuid.UUID
-    username: str
-    full_name: str
-    role: Role
-    kitchen_ids: list[uuid.UUID]
-    region_code: str | None
-
-
-class Token(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_in: int

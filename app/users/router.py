@@ -1,49 +1,61 @@
 """HTTP for users (admin only)."""
 
-import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import Depends, status
 
 from app.auth.deps import AdminPrincipal
+from app.auth.models import User
+from app.auth.policy import ADMINISTRATION
+from app.core.conditional import ConditionalDep, version_tag
 from app.core.deps import SessionDep
-from app.core.errors import NotFound
+from app.core.errors import problems
 from app.core.pagination import Page, PageDep
+from app.core.routing import api_router
+from app.kitchens.access import row_loader
 from app.users import service
-from app.users.models import User, UserCreate, UserPublic, UserUpdate
+from app.users.models import UserCreate, UserPublic, UserUpdate
+from app.users.service import LastAdmin, UnknownKitchen, UsernameTaken
 
-router = APIRouter(tags=["users"])
+router = api_router(tags=["users"])
+
+ManagedUser = Annotated[User, Depends(row_loader(ADMINISTRATION, User, param="user_id", what="User"))]
 
 
-def _load(session: SessionDep, user_id: uuid.UUID) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("User")
-    return user
+def _tag(user: User) -> str:
+    return version_tag("users", user.id, user.version)
 
 
 @router.post(
     "/users",
     status_code=status.HTTP_201_CREATED,
     summary="Create a user (admin)",
-    responses={409: {"description": "`username_taken`"}},
+    responses=problems(UsernameTaken, UnknownKitchen),
 )
-def create_user(_: AdminPrincipal, data: UserCreate, session: SessionDep) -> UserPublic:
-    return service.create_user(session, data=data)
+async def create_user(_: AdminPrincipal, data: UserCreate, session: SessionDep) -> UserPublic:
+    return await service.create_user(session, data=data)
 
 
 @router.get("/users", summary="List users (admin)")
-def list_users(_: AdminPrincipal, session: SessionDep, page: PageDep) -> Page[UserPublic]:
-    items, cursor = service.list_users(session, page=page)
+async def list_users(_: AdminPrincipal, session: SessionDep, page: PageDep) -> Page[UserPublic]:
+    items, cursor = await service.list_users(session, page=page)
     return Page(items=items, next_cursor=cursor)
 
 
 @router.get("/users/{user_id}", summary="Get a user (admin)")
-def get_user(_: AdminPrincipal, user_id: uuid.UUID, session: SessionDep) -> UserPublic:
-    return service.get_user(session, user=_load(session, user_id))
+async def get_user(user: ManagedUser, session: SessionDep, cond: ConditionalDep) -> UserPublic:
+    cond.tag(_tag(user))
+    return await service.get_user(session, user=user)
 
 
-@router.patch("/users/{user_id}", summary="Update or deactivate a user (admin)")
-def update_user(
-    _: AdminPrincipal, user_id: uuid.UUID, data: UserUpdate, session: SessionDep
+@router.patch(
+    "/users/{user_id}",
+    summary="Update or deactivate a user (admin); ends the user's earlier tokens",
+    responses=problems(UnknownKitchen, LastAdmin),
+)
+async def update_user(
+    user: ManagedUser, data: UserUpdate, session: SessionDep, cond: ConditionalDep
 ) -> UserPublic:
-    return service.update_user(session, user=_load(session, user_id), data=data)
+    public = await service.update_user(session, user=user, data=data)
+    cond.tag(_tag(user))
+    return public
