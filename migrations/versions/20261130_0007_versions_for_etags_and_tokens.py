@@ -58,6 +58,19 @@ def upgrade() -> None:
         batch.alter_column("data_version", server_default=None)
     with op.batch_alter_table("users") as batch:
         batch.alter_column("token_version", server_default=None)
+    # A recipe an approved menu uses may no longer change; approval sets this (menus know
+    # recipes, recipes do not know menus).
+    with op.batch_alter_table("recipes") as batch:
+        batch.add_column(
+            sa.Column("in_approved_menu", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    op.execute(
+        "UPDATE recipes SET in_approved_menu = true WHERE id IN ("
+        " SELECT menu_items.recipe_id FROM menu_items"
+        " JOIN menus ON menus.id = menu_items.menu_id WHERE menus.status = 'approved')"
+    )
+    with op.batch_alter_table("recipes") as batch:
+        batch.alter_column("in_approved_menu", server_default=None)
     data_versions = op.create_table(
         "data_versions",
         sa.Column("scope", sa.String(length=32), nullable=False),
@@ -69,6 +82,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("data_versions")
+    with op.batch_alter_table("recipes") as batch:
+        batch.drop_column("in_approved_menu")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("token_version")
     with op.batch_alter_table("kitchens") as batch:
