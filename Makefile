@@ -30,6 +30,7 @@ run: demo
 test: $(STAMP)
 	$(BIN)/ruff check app tests migrations bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	@echo "== SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q -n 2 -p no:cacheprovider
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -39,6 +40,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

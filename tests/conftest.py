@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -27,6 +28,9 @@ from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
 from app.main import create_app
+from tests.problem_codes import CodeRecorder, save
+
+pytest_plugins = ["tests.problem_codes"]
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -128,9 +132,17 @@ def app(settings: Settings) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def recorded(app: FastAPI) -> Iterator[CodeRecorder]:
+    """The app, noting every problem code it answers (tests/problem_codes.py)."""
+    recorder = CodeRecorder(app)
+    yield recorder
+    save(recorder)
+
+
+@pytest.fixture
+def client(app: FastAPI, recorded: CodeRecorder) -> Iterator[TestClient]:
     """An HTTP client for the app (startup runs, so the first admin exists)."""
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(recorded, raise_server_exceptions=False) as c:  # type: ignore[arg-type]
         yield c
 
 
@@ -150,7 +162,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(app: FastAPI) -> tuple[str, uvicorn.Server, threading.Thread]:
+def serve(app: Any) -> tuple[str, uvicorn.Server, threading.Thread]:
     """Serve `app` with a real uvicorn on a free port: (base URL, server, thread)."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -165,9 +177,9 @@ def serve(app: FastAPI) -> tuple[str, uvicorn.Server, threading.Thread]:
 
 
 @pytest.fixture
-def live_server(app: FastAPI) -> Iterator[str]:
+def live_server(recorded: CodeRecorder) -> Iterator[str]:
     """The app served by a real uvicorn on a free local port, for concurrency tests."""
-    url, server, thread = serve(app)
+    url, server, thread = serve(recorded)  # type: ignore[arg-type]
     yield url
     server.should_exit = True
     thread.join(timeout=10)

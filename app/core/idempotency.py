@@ -8,7 +8,7 @@ transaction, inside a savepoint:
 - a first request runs; its answer (a success, or a 4xx refusal) is stored in the same
   transaction as its work, so both commit or neither does;
 - a request that fails with a 5xx or loses its database rolls back, and with it the
-  claim: the client's retry runs afresh at once;
+  claim: the client's retry runs afresh at once (no key is ever left "in progress");
 - a concurrent retry waits on the key's unique index until the first ends, then replays
   its answer (PostgreSQL), or queues behind the first's write lock (SQLite);
 - the same key with another request gets 422 `idempotency_key_reused`.
@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.audit import REFUSED
 from app.core.errors import DomainError, Invalid
 from app.core.models import IdTimestamps
 from app.core.types import UTCDateTime, utcnow
@@ -189,7 +190,8 @@ async def run_once(
     """Run the route under its claim: its answer is kept with its work, or neither is.
 
     A refusal (4xx) undoes the route's work (to the savepoint) but keeps the refusal, so
-    a retry is refused the same way; anything worse propagates and rolls back the claim.
+    a retry is refused the same way. A failure (5xx) undoes the work and forgets the key,
+    so the retry runs afresh; an exception propagates and rolls everything back.
     """
     savepoint = await claim.session.begin_nested()
     try:
@@ -198,9 +200,14 @@ async def run_once(
         if refusal.status >= 500:
             raise
         await savepoint.rollback()
-        claim.session.info["refused"] = True  # nothing to audit: the write did not happen
+        claim.session.info[REFUSED] = True  # nothing to audit: the write did not happen
         response = render_refusal(refusal)
     else:
+        if response.status_code >= 500:
+            await savepoint.rollback()
+            claim.session.info[REFUSED] = True
+            await claim.session.delete(claim.record)
+            return response
         await savepoint.commit()
     await remember(claim, response)
     return response

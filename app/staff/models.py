@@ -3,13 +3,13 @@
 import uuid
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Field
 
-from app.core.models import IdTimestamps, Timestamps
-from app.core.schemas import IsoDate, StrictBool
+from app.core.models import IdTimestamps, Timestamps, Versioned
+from app.core.schemas import IsoDate, Patch, StrictBool
 
 
 class StaffRole(StrEnum):
@@ -36,7 +36,7 @@ FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\- ]{6,20}$")]
 
 
-class Staff(IdTimestamps, table=True):
+class Staff(IdTimestamps, Versioned, table=True):
     __tablename__ = "staff"
 
     kitchen_id: uuid.UUID = Field(foreign_key="kitchens.id", index=True, ondelete="CASCADE")
@@ -71,9 +71,10 @@ class StaffCreate(BaseModel):
     health_check_on: IsoDate | None = None
 
 
-class StaffUpdate(BaseModel):
+class StaffUpdate(Patch):
     """Fields to change; `null` clears an optional field. `active: true` re-activates."""
 
+    NULLABLE = frozenset({"phone", "food_handler_cert_expires_on", "health_check_on"})
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"food_handler_cert_expires_on": "2028-06-30"}]},
@@ -85,15 +86,6 @@ class StaffUpdate(BaseModel):
     food_handler_cert_expires_on: IsoDate | None = None
     health_check_on: IsoDate | None = None
     active: StrictBool | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _required_fields_cannot_be_cleared(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for name in ("full_name", "role", "active"):
-                if name in data and data[name] is None:
-                    raise ValueError(f"{name} cannot be null")
-        return data
 
 
 class StaffPublic(Timestamps):

@@ -1,10 +1,9 @@
-"""Test-only routes that exercise §9 where the real API offers no such endpoint yet.
+"""Test-only routes that exercise §9 where the real API offers no such endpoint.
 
-`notes`: a GET/PUT resource (PUT replaces or creates, as meal counts do) kept in a dict,
-with an adjustable pause inside the write so races between check and write are wide
-open. `flaky`: a POST that fails (exception or 503) on its first call. `slow`: a POST that
-takes a while, without touching the database. `echo`: a POST that
-counts its calls. `export`: a streamed CSV.
+`flaky`: a POST that fails (exception or 503) on its first call. `slow`: a POST that
+takes a while. `echo`: a POST that counts its calls. `export`: a streamed CSV. They are
+mounted as the API's own routes are (app/core/routing.py), so an Idempotency-Key works
+on them as on every POST; conditional writes are tested on the API's real resources.
 """
 
 import threading
@@ -17,9 +16,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
-from app.auth.deps import CurrentPrincipal
+from app.auth.deps import AnyPrincipal
 from app.core.config import Settings
-from app.core.errors import NotFound
+from app.core.routing import api_router, mount
 from app.main import create_app
 from tests.conftest import serve
 
@@ -29,39 +28,18 @@ class NoteIn(BaseModel):
 
 
 class Notes:
-    """The store behind the test routes, shareable between several apps ("processes")."""
+    """Call counts behind the test routes, shareable between several apps ("processes")."""
 
     def __init__(self) -> None:
-        self.items: dict[str, dict[str, Any]] = {}
-        self.write_pause = 0.0
         self.calls: dict[str, int] = {}
         self.export_may_finish = threading.Event()
 
 
 def notes_router(store: Notes) -> APIRouter:
-    router = APIRouter()
-
-    @router.get("/test-notes/{name}")
-    def get_note(name: str, _: CurrentPrincipal) -> dict[str, Any]:
-        if name not in store.items:
-            raise NotFound("Note")
-        return store.items[name]
-
-    @router.put("/test-notes/{name}")
-    def put_note(name: str, data: NoteIn, _: CurrentPrincipal) -> dict[str, Any]:
-        time.sleep(store.write_pause)
-        store.items[name] = {"name": name, "text": data.text}
-        return store.items[name]
-
-    @router.patch("/test-notes/{name}")
-    def patch_note(name: str, data: NoteIn, _: CurrentPrincipal) -> dict[str, Any]:
-        if name not in store.items:
-            raise NotFound("Note")
-        store.items[name] = {"name": name, "text": data.text}
-        return {"changed": name}  # not the note itself: an answer no GET gives
+    router = api_router()
 
     @router.post("/test-flaky/{mode}", status_code=201)
-    def flaky(mode: str, data: NoteIn) -> Any:
+    def flaky(mode: str, data: NoteIn, _: AnyPrincipal) -> Any:
         store.calls[mode] = store.calls.get(mode, 0) + 1
         if store.calls[mode] == 1:
             if mode == "raise":
@@ -70,21 +48,21 @@ def notes_router(store: Notes) -> APIRouter:
         return {"text": data.text, "call": store.calls[mode]}
 
     @router.post("/test-echo", status_code=201)
-    def echo(data: NoteIn) -> dict[str, Any]:
+    def echo(data: NoteIn, _: AnyPrincipal) -> dict[str, Any]:
         store.calls["echo"] = store.calls.get("echo", 0) + 1
         return {"text": data.text, "call": store.calls["echo"]}
 
     @router.post("/test-slow", status_code=201)
-    def slow(data: NoteIn) -> dict[str, Any]:
+    def slow(data: NoteIn, _: AnyPrincipal) -> dict[str, Any]:
         store.calls["slow"] = store.calls.get("slow", 0) + 1
         time.sleep(1.0)
         return {"text": data.text, "call": store.calls["slow"]}
 
     @router.get("/test-export")
-    def export(_: CurrentPrincipal) -> StreamingResponse:
+    def export(_: AnyPrincipal) -> StreamingResponse:
         def rows() -> Iterator[bytes]:
             yield b"school,served\n"
-            # The rest comes only once the client has seen the first row: a middleware that
+            # The rest comes only once the client has seen the first row: anything that
             # held the stream back would never let this export finish.
             store.export_may_finish.wait(timeout=30)
             yield b"SD 1,120\n"
@@ -98,15 +76,14 @@ def notes_router(store: Notes) -> APIRouter:
 def notes(app: FastAPI) -> Notes:
     """The test routes, mounted on the test's app under /api/v1."""
     store = Notes()
-    app.include_router(notes_router(store), prefix="/api/v1")
+    mount(app, notes_router(store))
     return store
 
 
 @pytest.fixture
-def second_server(notes: Notes, settings: Settings) -> Iterator[str]:
-    """Another app on the same database and notes, on its own port: a second process."""
+def second_server(settings: Settings) -> Iterator[str]:
+    """Another app on the same database, on its own port: a second server process."""
     other = create_app(settings)
-    other.include_router(notes_router(notes), prefix="/api/v1")
     url, server, thread = serve(other)
     yield url
     server.should_exit = True

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,7 +18,6 @@ from tests.builders import (
     make_school,
     make_user,
 )
-from tests.mobile.conftest import Notes
 
 STRONG_TAG = re.compile(r'^"[0-9a-f]{32}"$')
 Headers = dict[str, str]
@@ -36,16 +36,22 @@ def kitchen(client: TestClient, admin: Headers) -> dict[str, Any]:
     return make_kitchen(client, admin, name="SPPG Cimahi")
 
 
-def test_get_carries_a_strong_etag_of_the_body(
+def test_get_carries_a_strong_etag(
     client: TestClient, admin: Headers, kitchen: dict[str, Any]
 ) -> None:
+    # A single resource is tagged from its version (a 304 then costs one indexed read).
     resp = client.get(f"/api/v1/kitchens/{kitchen['id']}", headers=admin)
     assert resp.status_code == 200
-    expected = '"' + hashlib.sha256(resp.content).hexdigest()[:32] + '"'
-    assert resp.headers["etag"] == expected
+    assert STRONG_TAG.match(resp.headers["etag"])
     assert resp.headers["cache-control"] == "private, no-cache"
     # The same representation again: the same tag.
-    assert get_tag(client, f"/api/v1/kitchens/{kitchen['id']}", admin) == expected
+    assert get_tag(client, f"/api/v1/kitchens/{kitchen['id']}", admin) == resp.headers["etag"]
+
+
+def test_list_etag_is_the_hash_of_its_body(client: TestClient, admin: Headers) -> None:
+    resp = client.get("/api/v1/kitchens", headers=admin)
+    assert resp.status_code == 200
+    assert resp.headers["etag"] == '"' + hashlib.sha256(resp.content).hexdigest()[:32] + '"'
 
 
 @pytest.mark.parametrize(
@@ -235,61 +241,70 @@ def test_if_match_on_a_missing_object_is_404(client: TestClient, admin: Headers)
     assert_problem(resp, 404, "not_found")
 
 
-def test_if_match_on_put(client: TestClient, admin: Headers, notes: Notes) -> None:
-    url = "/api/v1/test-notes/menu-board"
+def _counts_url(client: TestClient, admin: Headers) -> tuple[str, dict[str, Any]]:
+    kitchen = make_kitchen(client, admin)
+    school = make_school(client, admin, kitchen["id"])
+    return f"/api/v1/kitchens/{kitchen['id']}/meal-counts/2026-03-02", school
+
+
+def _counts(school: dict[str, Any], planned: int) -> dict[str, Any]:
+    return {"counts": [{"school_id": school["id"], "target_group": "7-9", "planned": planned}]}
+
+
+def test_if_match_on_put(client: TestClient, admin: Headers) -> None:
+    url, school = _counts_url(client, admin)
     # No current representation (the GET answers 404): the write answers as it would
-    # without the header (RFC 9110 §13.2.2), here creating the note. Such resources are
-    # never deleted, so no client can hold a tag for one that is gone.
-    resp = client.put(url, json={"text": "first"}, headers={**admin, "If-Match": '"0000"'})
-    assert resp.status_code == 200
-    assert notes.items["menu-board"]["text"] == "first"
+    # without the header (RFC 9110 §13.2.2), here creating the day. Days are never
+    # deleted, so no client can hold a tag for one that is gone.
+    resp = client.put(url, json=_counts(school, 1), headers={**admin, "If-Match": '"0000"'})
+    assert resp.status_code == 200, resp.text
 
     tag = get_tag(client, url, admin)
-    resp = client.put(url, json={"text": "second"}, headers={**admin, "If-Match": tag})
+    resp = client.put(url, json=_counts(school, 2), headers={**admin, "If-Match": tag})
     assert resp.status_code == 200
-    stale = client.put(url, json={"text": "lost"}, headers={**admin, "If-Match": tag})
+    stale = client.put(url, json=_counts(school, 3), headers={**admin, "If-Match": tag})
     assert_problem(stale, 412, "precondition_failed")
-    assert notes.items["menu-board"]["text"] == "second"
-    assert client.put(url, json={"text": "third"}, headers={**admin, "If-Match": "*"}).is_success
+    assert client.get(url, headers=admin).json()["totals"]["planned"] == 2
+    assert client.put(
+        url, json=_counts(school, 4), headers={**admin, "If-Match": "*"}
+    ).is_success
 
 
-def _race(base: list[str], headers: Headers, tag: str, n: int) -> list[httpx.Response]:
-    def put(i: int) -> httpx.Response:
+def _race(base: list[str], headers: Headers, url: str, tag: str, n: int) -> list[httpx.Response]:
+    barrier = threading.Barrier(n)
+
+    def patch(i: int) -> httpx.Response:
         with httpx.Client(base_url=base[i % len(base)], timeout=30) as c:
-            return c.put(
-                "/api/v1/test-notes/board",
-                json={"text": f"writer {i}"},
-                headers={**headers, "If-Match": tag},
-            )
+            barrier.wait()
+            return c.patch(url, json={"name": f"writer {i}"}, headers={**headers, "If-Match": tag})
 
     with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(put, range(n)))
+        return list(pool.map(patch, range(n)))
+
+
+def _one_writer_wins(base: list[str], admin: Headers) -> None:
+    with httpx.Client(base_url=base[0], timeout=30) as c:
+        kitchen = make_kitchen(c, admin)  # type: ignore[arg-type]
+        url = f"/api/v1/kitchens/{kitchen['id']}"
+        tag = get_tag(c, url, admin)
+        results = _race(base, admin, url, tag, 4)
+        statuses = sorted(r.status_code for r in results)
+        assert statuses == [200, 412, 412, 412], [r.text for r in results]
+        winner = next(r for r in results if r.status_code == 200)
+        assert c.get(url, headers=admin).json()["name"] == winner.json()["name"]
 
 
 def test_concurrent_writes_with_one_tag_let_exactly_one_through(
-    live_server: str, admin: Headers, notes: Notes
+    live_server: str, admin: Headers
 ) -> None:
-    notes.items["board"] = {"name": "board", "text": "start"}
-    notes.write_pause = 0.3  # wide open between the check and the write, were they apart
-    with httpx.Client(base_url=live_server) as c:
-        tag = get_tag(c, "/api/v1/test-notes/board", admin)
-    results = _race([live_server], admin, tag, 4)
-    statuses = sorted(r.status_code for r in results)
-    assert statuses == [200, 412, 412, 412], [r.text for r in results]
-    winner = next(r for r in results if r.status_code == 200)
-    assert notes.items["board"]["text"] == winner.json()["text"]
+    _one_writer_wins([live_server], admin)
 
 
 @pytest.mark.postgres_only
 def test_concurrent_writes_through_two_processes_let_exactly_one_through(
-    live_server: str, second_server: str, admin: Headers, notes: Notes
+    live_server: str, second_server: str, admin: Headers
 ) -> None:
-    notes.items["board"] = {"name": "board", "text": "start"}
-    notes.write_pause = 0.3
-    with httpx.Client(base_url=live_server) as c:
-        tag = get_tag(c, "/api/v1/test-notes/board", admin)
-    results = _race([live_server, second_server], admin, tag, 4)
-    assert sorted(r.status_code for r in results) == [200, 412, 412, 412], [r.text for r in results]
+    _one_writer_wins([live_server, second_server], admin)
 
 
 def test_a_write_answer_carries_the_new_etag(
@@ -308,29 +323,17 @@ def test_a_write_answer_carries_the_new_etag(
     assert client.get(url, headers=admin).json()["name"] == names[-1]
 
 
-def test_a_put_answer_carries_the_etag_a_get_gives(
-    client: TestClient, admin: Headers, notes: Notes
-) -> None:
-    url = "/api/v1/test-notes/board"
-    created = client.put(url, json={"text": "one"}, headers=admin)
+def test_a_put_answer_carries_the_etag_a_get_gives(client: TestClient, admin: Headers) -> None:
+    url, school = _counts_url(client, admin)
+    created = client.put(url, json=_counts(school, 1), headers=admin)
     assert created.status_code == 200
-    assert "etag" not in created.headers  # only conditional writes are tagged (no extra GET)
-    tag = get_tag(client, url, admin)
-    second = client.put(url, json={"text": "two"}, headers={**admin, "If-Match": tag})
+    assert created.headers["etag"] == get_tag(client, url, admin)
+    second = client.put(
+        url, json=_counts(school, 2), headers={**admin, "If-Match": created.headers["etag"]}
+    )
     assert second.status_code == 200
     assert second.headers["etag"] == get_tag(client, url, admin)
-    assert_problem(client.put(url, json={"text": "lost"}, headers={**admin, "If-Match": tag}), 412)
-    assert client.put(
-        url, json={"text": "three"}, headers={**admin, "If-Match": second.headers["etag"]}
-    ).is_success
-
-
-def test_a_write_answer_unlike_the_get_has_no_etag(
-    client: TestClient, admin: Headers, notes: Notes
-) -> None:
-    notes.items["board"] = {"name": "board", "text": "one"}
-    url = "/api/v1/test-notes/board"
-    resp = client.patch(url, json={"text": "two"}, headers=admin)
-    assert resp.status_code == 200
-    assert resp.json() == {"changed": "board"}
-    assert "etag" not in resp.headers
+    assert_problem(
+        client.put(url, json=_counts(school, 3), headers={**admin, "If-Match": created.headers["etag"]}),
+        412,
+    )

@@ -580,3 +580,18 @@ def test_expected_statuses_follow_the_rules(principal: str) -> None:
         ADMIN: 200,
     }.get(principal, 403)
     assert expected_status(Row("POST", "/x", PUBLIC, 200), principal) == 200
+
+
+def test_documented_access_statuses_match_the_matrix(client: TestClient) -> None:
+    """The OpenAPI document (derived from the routes' access policies) lists 401 and 403
+    exactly where the matrix expects some caller to get them, and 404 wherever a caller
+    outside kitchen A's scope gets it."""
+    spec = client.get("/openapi.json").json()
+    wrong = []
+    for row in ROUTES:
+        op = spec["paths"][API + row.path][row.method.lower()]
+        documented = {s for s in op["responses"] if s in {"401", "403", "404"}}
+        expected = {str(expected_status(row, p)) for p in PRINCIPALS} & {"401", "403", "404"}
+        if {"401", "403"} & documented != {"401", "403"} & expected or not expected <= documented:
+            wrong.append(f"{row.method} {row.path}: documents {documented}, matrix {expected}")
+    assert not wrong, "\n".join(wrong)
