@@ -1,13 +1,19 @@
 """The `dapur` command (also `python -m app`): operator tasks beside the web service."""
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 from rich.console import Console
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import get_settings
-from app.core.db import make_engine, session_scope
+from app.core.db import make_async_engine, make_engine, session_scope
+
+T = TypeVar("T")
 
 cli = typer.Typer(
     help="Dapur operator commands.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -20,10 +26,7 @@ def seed_demo() -> None:
     """Load a small demo world (idempotent) and print how to log in."""
     from app.demo import DEMO_LOGINS, seed
 
-    engine = make_engine(get_settings())
-    for session in session_scope(engine):
-        seed(session)
-    engine.dispose()
+    asyncio.run(_in_one_transaction(seed))
     console.print("[bold green]Demo data ready.[/] Log in at http://localhost:8000/docs with:")
     for who, how in DEMO_LOGINS:
         console.print(f"  [bold]{who}[/]: {how}")
@@ -34,16 +37,18 @@ def create_admin(
     username: str, password: str = typer.Option(..., prompt=True, hide_input=True)
 ) -> None:
     """Create an admin user unless one of that name exists."""
-    from app.users.models import User
+    from app.auth.models import User
     from app.users.service import ensure_first_admin
 
     if len(password) < 10:
         raise typer.BadParameter("password must be at least 10 characters")
-    engine = make_engine(get_settings())
-    for session in session_scope(engine):
-        created = ensure_first_admin(session, username=username, password=password)
-        exists = session.exec(select(User).where(User.username == username)).first()
-    engine.dispose()
+
+    async def create(session: AsyncSession) -> tuple[bool, User | None]:
+        created = await ensure_first_admin(session, username=username, password=password)
+        exists = (await session.exec(select(User).where(User.username == username))).first()
+        return created, exists
+
+    created, exists = asyncio.run(_in_one_transaction(create))
     console.print(
         "created" if created else f"user {username!r} already exists ({exists and exists.role})"
     )
@@ -117,6 +122,18 @@ def import_tkpi(path: Path) -> None:
     for row in report.rejected:
         where = f"line {row.line}, code {row.code}" if row.code else f"line {row.line}"
         console.print(f"  {where}: {row.reason}", markup=False)
+
+
+async def _in_one_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run async domain services in one session of the async engine, committed at the end."""
+    engine = make_async_engine(get_settings())
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
 
 
 def main() -> None:

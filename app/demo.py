@@ -1,18 +1,25 @@
-"""A small demo world for `make run`: one kitchen in Kota Bandung, its schools and users."""
+"""A small demo world for `make run`: one kitchen in Kota Bandung, its schools and users.
 
-from datetime import datetime, time, timedelta
+It is made through the domain services, which are async: `seed` takes the session of the
+async engine (the CLI runs it with asyncio and commits once at the end).
+"""
+
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 import app.models  # noqa: F401
-from app.apikeys.models import ApiKey
-from app.auth.models import Principal, Role
+from app.auth.models import ApiKey, Principal, Role, User, UserKitchen
+from app.core.localtime import local_today
 from app.core.security import hash_api_key, hash_password
 from app.foods.models import Food
+from app.foodsafety.models import FoodSafetyCheckCreate
+from app.foodsafety.service import create_check
 from app.kitchens.models import Kitchen
 from app.mealcounts.models import MealCountsPut
-from app.mealcounts.service import kitchen_today, put_day
+from app.mealcounts.service import put_day
 from app.menus.models import Menu, MenuApprove, MenuCreate
 from app.menus.service import approve_menu, create_menu, nutrition_check
 from app.recipes.models import RecipeCreate
@@ -22,7 +29,6 @@ from app.shifts.models import Shift, ShiftCreate
 from app.shifts.service import assign, create_shift
 from app.staff.models import StaffCreate
 from app.staff.service import create_staff
-from app.users.models import User, UserKitchen
 
 # Demo credentials only: `make run` prints them. Never use them in a real deployment.
 ADMIN = ("admin", "dapur-admin-demo")
@@ -44,19 +50,22 @@ SCHOOLS = [
 ]
 
 
-def _user(session: Session, username: str, password: str, full_name: str, role: Role) -> User:
-    user = session.exec(select(User).where(User.username == username)).first()
+async def _user(
+    session: AsyncSession, username: str, password: str, full_name: str, role: Role
+) -> User:
+    user = (await session.exec(select(User).where(User.username == username))).first()
     if user is None:
         user = User(
             username=username, password_hash=hash_password(password), full_name=full_name, role=role
         )
         session.add(user)
-        session.flush()
+        await session.flush()
     return user
 
 
-def _key(session: Session, name: str, key: str, role: Role, region: str) -> None:
-    if session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first() is None:
+async def _key(session: AsyncSession, name: str, key: str, role: Role, region: str) -> None:
+    found = await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key)))
+    if found.first() is None:
         session.add(
             ApiKey(
                 name=name,
@@ -68,9 +77,10 @@ def _key(session: Session, name: str, key: str, role: Role, region: str) -> None
         )
 
 
-def seed(session: Session) -> None:
+async def seed(session: AsyncSession) -> None:
     """Create the demo objects that are missing; running it twice changes nothing."""
-    kitchen = session.exec(select(Kitchen).where(Kitchen.code == "SPPG-3273-001")).first()
+    found = await session.exec(select(Kitchen).where(Kitchen.code == "SPPG-3273-001"))
+    kitchen = found.first()
     if kitchen is None:
         kitchen = Kitchen(
             code="SPPG-3273-001",
@@ -81,25 +91,25 @@ def seed(session: Session) -> None:
             capacity_per_day=3000,
         )
         session.add(kitchen)
-        session.flush()
+        await session.flush()
     for npsn, name, level, enrolment in SCHOOLS:
-        if session.exec(select(School).where(School.npsn == npsn)).first() is None:
+        if (await session.exec(select(School).where(School.npsn == npsn))).first() is None:
             school = School(kitchen_id=kitchen.id, npsn=npsn, name=name, level=level)
             session.add(school)
-            session.flush()
+            await session.flush()
             for group, count in enrolment.items():
                 session.add(SchoolEnrolment(school_id=school.id, target_group=group, count=count))
-    admin = _user(session, *ADMIN, "Demo Administrator", Role.admin)
-    manager = _user(session, *MANAGER, "Ibu Siti Rahmawati", Role.kitchen_manager)
-    if session.get(UserKitchen, (manager.id, kitchen.id)) is None:
+    admin = await _user(session, *ADMIN, "Demo Administrator", Role.admin)
+    manager = await _user(session, *MANAGER, "Ibu Siti Rahmawati", Role.kitchen_manager)
+    if await session.get(UserKitchen, (manager.id, kitchen.id)) is None:
         session.add(UserKitchen(user_id=manager.id, kitchen_id=kitchen.id))
-    _key(session, "Dinkes Kota Bandung (demo)", HEALTH_KEY, Role.health_office, "32.73")
-    _key(
+    await _key(session, "Dinkes Kota Bandung (demo)", HEALTH_KEY, Role.health_office, "32.73")
+    await _key(
         session, "Dinas Pertanian Jawa Barat (demo)", AGRICULTURE_KEY, Role.agriculture_office, "32"
     )
-    session.flush()
-    if session.exec(select(Menu).where(Menu.kitchen_id == kitchen.id)).first() is None:
-        _operations(session, kitchen, admin)
+    await session.flush()
+    if (await session.exec(select(Menu).where(Menu.kitchen_id == kitchen.id))).first() is None:
+        await _operations(session, kitchen, admin)
 
 
 # National recipes from the built-in catalogue: (name, category, [(TKPI code, edible grams)]).
@@ -137,13 +147,13 @@ STAFF = [
 ]
 
 
-def _operations(session: Session, kitchen: Kitchen, admin: User) -> None:
+async def _operations(session: AsyncSession, kitchen: Kitchen, admin: User) -> None:
     """A fortnight of the kitchen's life around today, made through the domain services."""
     principal = Principal(kind="user", id=admin.id, name=admin.username, role=Role.admin)
-    today = kitchen_today(kitchen)
-    foods = {f.code: f.id for f in session.exec(select(Food))}
+    today = local_today(kitchen.timezone)
+    foods = {f.code: f.id for f in await session.exec(select(Food))}
     recipes = [
-        create_recipe(
+        await create_recipe(
             session,
             principal=principal,
             data=RecipeCreate.model_validate(
@@ -157,7 +167,7 @@ def _operations(session: Session, kitchen: Kitchen, admin: User) -> None:
         for name, category, parts in RECIPES
     ]
     staff = [
-        create_staff(
+        await create_staff(
             session,
             kitchen=kitchen,
             data=StaffCreate.model_validate(
@@ -174,7 +184,7 @@ def _operations(session: Session, kitchen: Kitchen, admin: User) -> None:
     ]
     # Today's cooking shift needs four cooks; three are on it, so the day view warns.
     start = datetime.combine(today, time(2, 0), tzinfo=ZoneInfo(kitchen.timezone))
-    shift = create_shift(
+    shift = await create_shift(
         session,
         kitchen=kitchen,
         data=ShiftCreate.model_validate(
@@ -186,11 +196,11 @@ def _operations(session: Session, kitchen: Kitchen, admin: User) -> None:
             }
         ),
     )
-    shift_row = session.get(Shift, shift.id)
+    shift_row = await session.get(Shift, shift.id)
     assert shift_row is not None
     cooks = [s for s in staff if s.role == "cook"][:3]
     for person in cooks + [s for s in staff if s.role in {"portioning", "driver"}]:
-        assign(session, shift=shift_row, staff_id=person.id)
+        await assign(session, shift=shift_row, staff_id=person.id)
 
     # Lunch on every school day (Mon-Sat) from Monday of last week to tomorrow: past menus
     # approved, today's and tomorrow's drafts; counts for every past day but the last.
@@ -198,8 +208,10 @@ def _operations(session: Session, kitchen: Kitchen, admin: User) -> None:
     days = [first + timedelta(days=n) for n in range((today - first).days + 2)]
     days = [d for d in days if d.weekday() < 6]
     past = [d for d in days if d < today]
-    enrolment = session.exec(
-        select(SchoolEnrolment).join(School).where(School.kitchen_id == kitchen.id)
+    enrolment = (
+        await session.exec(
+            select(SchoolEnrolment).join(School).where(School.kitchen_id == kitchen.id)
+        )
     ).all()
     for n, day in enumerate(days):
         # Chicken days take a little tempe, egg days more, to keep protein up.
@@ -211,7 +223,7 @@ def _operations(session: Session, kitchen: Kitchen, admin: User) -> None:
             (recipes[4], 1.0),
             (recipes[5], 1.0),
         ]
-        menu = create_menu(
+        menu = await create_menu(
             session,
             kitchen=kitchen,
             data=MenuCreate.model_validate(
@@ -224,11 +236,11 @@ def _operations(session: Session, kitchen: Kitchen, admin: User) -> None:
             ),
         )
         if day < today:
-            row = session.get(Menu, menu.id)
+            row = await session.get(Menu, menu.id)
             assert row is not None
-            check = nutrition_check(session, menu=row)
+            check = await nutrition_check(session, menu=row)
             reason = None if check.overall == "pass" else OVERRIDE
-            approve_menu(
+            await approve_menu(
                 session, menu=row, principal=principal, data=MenuApprove(override_reason=reason)
             )
         if day in past[:-1]:
@@ -242,9 +254,34 @@ def _operations(session: Session, kitchen: Kitchen, admin: User) -> None:
                 }
                 for e in enrolment
             ]
-            put_day(
+            await put_day(
                 session,
                 kitchen=kitchen,
                 service_date=day,
                 data=MealCountsPut.model_validate({"counts": counts}),
             )
+        if day < today:
+            await _safety_check(session, kitchen, day, late=n == 3)
+
+
+async def _safety_check(session: AsyncSession, kitchen: Kitchen, day: date, *, late: bool) -> None:
+    """The day's food-safety check: cooked before dawn, dispatched for lunch (one day late,
+    so the health office's report shows a flag)."""
+    zone = ZoneInfo(kitchen.timezone)
+    cooked = datetime.combine(day, time(4, 30), tzinfo=zone)
+    dispatched = cooked + timedelta(hours=5 if late else 2, minutes=15)
+    await create_check(
+        session,
+        kitchen=kitchen,
+        data=FoodSafetyCheckCreate.model_validate(
+            {
+                "service_date": day.isoformat(),
+                "cooked_at": cooked.isoformat(),
+                "dispatched_at": dispatched.isoformat(),
+                "sample_retained": True,
+                "organoleptic_ok": True,
+                "core_temp_c": 82.5,
+                "notes": "Pengiriman terlambat: mobil mogok" if late else None,
+            }
+        ),
+    )

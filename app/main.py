@@ -91,8 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given settings (the environment's by default)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
-    if settings.environment == "test":
-        use_fast_hashing()
+    use_fast_hashing(settings.environment == "test")
     hashing.configure(limit=settings.login_max_concurrent_hashes, queue=settings.login_hash_queue)
     database = Database(settings)
     metrics = Metrics()

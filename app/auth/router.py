@@ -2,19 +2,24 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import Form, Request
 
 from app.auth import service
 from app.auth.deps import AnyPrincipal
 from app.auth.models import Me, Token
 from app.auth.throttle import TooManyLoginAttempts
 from app.core.deps import SessionDep, SettingsDep
-from app.core.errors import DomainError, InvalidCredentials, problems
+from app.core.errors import DomainError, Invalid, InvalidCredentials, problems
 from app.core.routing import api_router
 from app.core.security import HashingBusy
 
 router = api_router(tags=["auth"])
+
+_FORM_HINT = (
+    "Log in with a form (Content-Type: application/x-www-form-urlencoded) carrying "
+    "`username` and `password`, as OAuth2's password flow says; a JSON body is not read, "
+    "e.g. curl -d 'username=siti&password=...' .../api/v1/auth/token"
+)
 
 
 @router.post(
@@ -24,23 +29,26 @@ router = api_router(tags=["auth"])
 )
 async def login(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
+    username: Annotated[str | None, Form(max_length=256)] = None,
+    password: Annotated[str | None, Form(max_length=256)] = None,
 ) -> Token:
     """The one route whose work spans two transactions: the attempt is counted and
     committed before the password is checked, so no burst of guesses outruns the limit;
     the outcome (and a failure's audit event) is committed whatever it is."""
+    if not username or not password:
+        raise Invalid(_FORM_HINT, loc=["body", "username" if not username else "password"])
     attempt = await service.begin_login(
         session,
-        username=form.username,
+        username=username,
         client=request.client.host if request.client else "unknown",
         settings=settings,
     )
     await session.commit()
     try:
         return await service.finish_login(
-            session, attempt, password=form.password, path=request.url.path, settings=settings
+            session, attempt, password=password, path=request.url.path, settings=settings
         )
     except DomainError:
         await session.commit()

@@ -6,7 +6,17 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRETS = {"", "change-me", "changethis", "secret", "dev-secret-key"}
+# The development default is long enough for HS256 (no weak-key warning on every login)
+# and refused in production, as every other placeholder is.
+DEVELOPMENT_SECRET = "dapur-development-secret-not-for-production-use-0123456789"
+PLACEHOLDER_SECRETS = {
+    "",
+    "change-me",
+    "changethis",
+    "secret",
+    "dev-secret-key",
+    DEVELOPMENT_SECRET,
+}
 
 
 class Settings(BaseSettings):
@@ -16,7 +26,7 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///./dapur.db"
-    secret_key: str = "change-me"
+    secret_key: str = DEVELOPMENT_SECRET
     first_admin_username: str | None = None
     first_admin_password: str | None = None
     access_token_minutes: int = 60

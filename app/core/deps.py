@@ -53,3 +53,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 # scope="function": commit before the response is sent, so a failed commit is the answer.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# scope="request": the session stays open while a streamed body (CSV, DHIS2) is sent, and
+# ends after it; a failure then can no longer change the status already sent.
+StreamSessionDep = Annotated[AsyncSession, Depends(get_session, scope="request")]

@@ -270,6 +270,10 @@ def database_unavailable(exc: BaseException) -> bool:
                 "ConnectionFailureError",
                 "LockNotAvailableError",
                 "TooManyConnectionsError",
+                # Transient: the client's retry goes through.
+                "DeadlockDetectedError",
+                "DeadlockDetected",
+                "SerializationError",
             }
         )
     return False

@@ -11,6 +11,17 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+class _AccessLogRequestId(logging.Filter):
+    """Appends the request id to uvicorn's access-log lines (its format is its own)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request_id = current_request_id()
+        if request_id and isinstance(record.args, tuple) and "request_id=" not in str(record.msg):
+            record.msg = f"{record.msg} request_id=%s"
+            record.args = (*record.args, request_id)
+        return True
+
+
 def configure_logging(level: str) -> None:
     """Plain lines on stderr: time, level, logger, request id, message."""
     handler = logging.StreamHandler()
@@ -22,3 +33,6 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _AccessLogRequestId) for f in access.filters):
+        access.addFilter(_AccessLogRequestId())

@@ -39,7 +39,8 @@ ACCESS_ATTR = "__dapur_access__"
 class AccessDoc(Protocol):
     """What the documentation needs of an access policy (app/auth/policy.py)."""
 
-    scope: str
+    @property
+    def scope(self) -> str: ...
 
     @property
     def forbids_some_role(self) -> bool: ...
@@ -171,8 +172,8 @@ def expected_codes(route: APIRoute, path: str) -> dict[str, list[str]]:
     if "POST" in methods and policies:
         codes["422"] += ["invalid_idempotency_key", "idempotency_key_reused"]
     for status, response in (route.responses or {}).items():
-        codes[str(status)] += [c for c in response.get("x-problem-codes", []) if c]
-    return {status: list(dict.fromkeys(found)) for status, found in codes.items()}
+        codes[str(status)] += response.get("x-problem-codes", [])
+    return {status: list(dict.fromkeys(found)) for status, found in codes.items() if found}
 
 
 HEADER_PARAMETERS = {

@@ -9,6 +9,7 @@ Only requests that need this work pay for it; no middleware wraps every request.
 """
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -16,9 +17,8 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_parameterless_sub_dependant
 from fastapi.params import Depends
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, request_response, wrap_app_with_body_limit
 from pydantic import TypeAdapter
-from starlette.routing import request_response
 
 from app.core.conditional import (
     CACHE_CONTROL,
@@ -27,7 +27,7 @@ from app.core.conditional import (
     etag_of,
     not_modified_response,
 )
-from app.core.errors import DomainError, render
+from app.core.errors import DomainError, Invalid, render
 from app.core.idempotency import Claim, Replay, claim_key, replay_response, run_once
 
 # Bodies larger than this are sent untagged rather than hashed.
@@ -59,6 +59,30 @@ def tag_body(request: Request, response: Response) -> Response:
     return response
 
 
+_NUL_IN_QUERY = re.compile(rb"%00", re.IGNORECASE)
+
+
+async def refuse_nul(request: Request) -> None:
+    """422 for a NUL character anywhere in the query, the path or the body (§11): no
+    column can hold one, and the login form, a search or a note must not smuggle one in."""
+    where: list[str | int] | None = None
+    if _NUL_IN_QUERY.search(request.scope.get("query_string", b"")):
+        where = ["query"]
+    elif _NUL_IN_QUERY.search(request.scope.get("raw_path", b"") or b"") or "\x00" in request.url.path:
+        where = ["path"]
+    elif request.method in ("POST", "PUT", "PATCH"):
+        body = await request.body()
+        form = request.headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"
+        )
+        if b"\x00" in body or (
+            _NUL_IN_QUERY.search(body) if form else b"\\u0000" in body
+        ):
+            where = ["body"]
+    if where is not None:
+        raise Invalid("Text may not contain the NUL character", loc=where)
+
+
 class ApiRoute(APIRoute):
     """An APIRoute with ETags on GET and idempotent POSTs."""
 
@@ -69,13 +93,14 @@ class ApiRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        if "GET" not in self.methods:
-            return handler
+        reads = "GET" in self.methods
 
-        async def tagged(request: Request) -> Response:
-            return tag_body(request, await handler(request))
+        async def checked(request: Request) -> Response:
+            await refuse_nul(request)
+            response = await handler(request)
+            return tag_body(request, response) if reads else response
 
-        return tagged
+        return checked
 
     def _run_under_idempotency_keys(self) -> None:
         """Append the key's claim as the last dependency, and run the endpoint under it."""
@@ -83,7 +108,9 @@ class ApiRoute(APIRoute):
         claim.name = _CLAIM_PARAM
         self.dependant.dependencies.append(claim)
         self.dependant.call = _under_claim(self.dependant, self._render_success())
-        self.app = request_response(self.get_route_handler())
+        self.app = wrap_app_with_body_limit(
+            request_response(self.get_route_handler()), self.max_body_size
+        )
 
     def _render_success(self) -> Callable[[Any], Response]:
         status = self.status_code or 200

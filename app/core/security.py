@@ -17,15 +17,20 @@ from app.core.types import utcnow
 
 T = TypeVar("T")
 
-_hasher = PasswordHash.recommended()  # argon2id with the library's recommended cost
+_RECOMMENDED = PasswordHash.recommended()  # argon2id at the library's cost: 64 MiB a hash
+_FAST = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+_hasher = _RECOMMENDED
 _DUMMY_HASH = _hasher.hash("dapur-timing-equaliser")
 
 
-def use_fast_hashing() -> None:
-    """Cheap argon2 parameters for ENVIRONMENT=test only, so suites can create many users."""
+def use_fast_hashing(fast: bool = True) -> None:
+    """Cheap argon2 parameters for ENVIRONMENT=test only, so suites can create many users;
+    `fast=False` restores the recommended cost (every other environment)."""
     global _hasher, _DUMMY_HASH
-    _hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
-    _DUMMY_HASH = _hasher.hash("dapur-timing-equaliser")
+    wanted = _FAST if fast else _RECOMMENDED
+    if wanted is not _hasher:
+        _hasher = wanted
+        _DUMMY_HASH = _hasher.hash("dapur-timing-equaliser")
 
 
 ALGORITHM = "HS256"

@@ -4,14 +4,14 @@ import uuid
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PField
 from pydantic.config import JsonDict
 from sqlalchemy import JSON
 from sqlmodel import Field
 
-from app.core.models import Timestamps
-from app.core.schemas import Number
+from app.core.models import Timestamps, Versioned
+from app.core.schemas import Number, Patch, not_blank
 from app.nutrition.models import NutrientColumns, Nutrients
 
 
@@ -47,7 +47,7 @@ class Allergen(StrEnum):
     sulphite = "sulphite"
 
 
-class Food(NutrientColumns, table=True):
+class Food(NutrientColumns, Versioned, table=True):
     __tablename__ = "foods"
 
     code: str = Field(max_length=32, unique=True)
@@ -61,9 +61,15 @@ class Food(NutrientColumns, table=True):
 
 FOOD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
 FoodCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=FOOD_CODE_PATTERN)]
-FoodName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FoodName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(not_blank),
+]
 Commodity = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=100)
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=100),
+    AfterValidator(not_blank),
 ]
 EdiblePortion = Annotated[Number, PField(gt=0, le=100, allow_inf_nan=False)]
 
@@ -101,7 +107,7 @@ class FoodCreate(BaseModel):
     nutrients: Nutrients = Nutrients()
 
 
-class FoodUpdate(BaseModel):
+class FoodUpdate(Patch):
     """Fields to change; inside `nutrients` only the keys sent change (null clears one)."""
 
     model_config = ConfigDict(

@@ -1,55 +1,67 @@
 """HTTP for foods: everyone authenticated reads, admin writes."""
 
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
-from app.auth.deps import AdminPrincipal, CurrentPrincipal
+from app.auth.deps import AnyPrincipal
+from app.core.conditional import ConditionalDep
 from app.core.deps import SessionDep
-from app.core.openapi import conflicts
+from app.core.errors import problems
 from app.core.pagination import Page, PageDep
+from app.core.routing import api_router
 from app.foods import service
+from app.foods.access import ReadableFood, ReferenceWriter, WritableFood
 from app.foods.models import FoodCreate, FoodGroup, FoodPublic, FoodUpdate
+from app.foods.service import FoodCodeTaken
+from app.kitchens.access import row_tag
 
-router = APIRouter(tags=["foods"])
+router = api_router(tags=["foods"])
 
 
-@router.get("/foods", summary="List or search foods")
-def list_foods(
-    _: CurrentPrincipal,
+@router.get("/foods", summary="List or search foods (best matches of a search first)")
+async def list_foods(
+    _: AnyPrincipal,
     session: SessionDep,
     page: PageDep,
     search: Annotated[
         str | None,
-        Query(max_length=200, description="Part of the name or code, any letter case"),
+        Query(
+            max_length=200,
+            description="Part of the name or code, any letter case. Names that start with "
+            "it come first, then names holding it as a whole word, then the rest; then by name",
+        ),
     ] = None,
     food_group: Annotated[FoodGroup | None, Query(description="Only foods of this group")] = None,
 ) -> Page[FoodPublic]:
-    rows, cursor = service.list_foods(session, search=search, food_group=food_group, page=page)
+    rows, cursor = await service.list_foods(
+        session, search=search, food_group=food_group, page=page
+    )
     return Page(items=[service.to_public(f) for f in rows], next_cursor=cursor)
 
 
 @router.get("/foods/{food_id}", summary="Get a food")
-def get_food(_: CurrentPrincipal, food_id: uuid.UUID, session: SessionDep) -> FoodPublic:
-    return service.to_public(service.get_food(session, food_id=food_id))
+async def get_food(food: ReadableFood, session: SessionDep, cond: ConditionalDep) -> FoodPublic:
+    cond.tag(await row_tag(session, food, None))
+    return service.to_public(food)
 
 
 @router.post(
     "/foods",
     status_code=status.HTTP_201_CREATED,
     summary="Add a food (admin)",
-    responses=conflicts("food_code_taken"),
+    responses=problems(FoodCodeTaken),
 )
-def create_food(_: AdminPrincipal, data: FoodCreate, session: SessionDep) -> FoodPublic:
-    return service.to_public(service.create_food(session, data=data))
+async def create_food(_: ReferenceWriter, data: FoodCreate, session: SessionDep) -> FoodPublic:
+    return service.to_public(await service.create_food(session, data=data))
 
 
 @router.patch(
-    "/foods/{food_id}", summary="Update a food (admin)", responses=conflicts("food_code_taken")
+    "/foods/{food_id}", summary="Update a food (admin)", responses=problems(FoodCodeTaken)
 )
-def update_food(
-    _: AdminPrincipal, food_id: uuid.UUID, data: FoodUpdate, session: SessionDep
+async def update_food(
+    food: WritableFood, data: FoodUpdate, session: SessionDep, cond: ConditionalDep
 ) -> FoodPublic:
-    food = service.get_food(session, food_id=food_id)
-    return service.to_public(service.update_food(session, food=food, data=data))
+    food = await service.update_food(session, food=food, data=data)
+    cond.tag(await row_tag(session, food, None))
+    return service.to_public(food)

@@ -9,12 +9,12 @@ from pydantic import Field as PField
 from sqlalchemy import JSON
 from sqlmodel import Field
 
-from app.core.models import IdTimestamps, Timestamps
-from app.core.schemas import IsoDate, IsoDatetime, Number, StrictBool
+from app.core.models import IdTimestamps, Timestamps, Versioned
+from app.core.schemas import AwareIsoDatetime, IsoDate, Number, Patch, StrictBool
 from app.core.types import UTCDateTime
 
 
-class FoodSafetyCheck(IdTimestamps, table=True):
+class FoodSafetyCheck(IdTimestamps, Versioned, table=True):
     __tablename__ = "food_safety_checks"
 
     kitchen_id: uuid.UUID = Field(foreign_key="kitchens.id", index=True, ondelete="CASCADE")
@@ -38,7 +38,8 @@ class SafetyFlag(StrEnum):
 
 
 class FoodSafetyCheckCreate(BaseModel):
-    """A day's check: datetimes without an offset are read as UTC."""
+    """A day's check. Datetimes carry an offset; cooking falls on the service date or the
+    day before it (kitchen-local), and dispatch comes after cooking."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -58,10 +59,28 @@ class FoodSafetyCheckCreate(BaseModel):
     )
 
     service_date: IsoDate
-    cooked_at: IsoDatetime
-    dispatched_at: IsoDatetime | None = None
+    cooked_at: AwareIsoDatetime
+    dispatched_at: AwareIsoDatetime | None = None
     sample_retained: StrictBool
     organoleptic_ok: StrictBool
+    core_temp_c: Number | None = PField(default=None, ge=-50, le=300)
+    notes: str | None = PField(default=None, max_length=2000)
+
+
+class FoodSafetyCheckUpdate(Patch):
+    """A correction: fields left out keep their values; the flags are computed again."""
+
+    NULLABLE = frozenset({"dispatched_at", "core_temp_c", "notes"})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"core_temp_c": 81.0, "notes": "Suhu diukur ulang"}]},
+    )
+
+    service_date: IsoDate | None = None
+    cooked_at: AwareIsoDatetime | None = None
+    dispatched_at: AwareIsoDatetime | None = None
+    sample_retained: StrictBool | None = None
+    organoleptic_ok: StrictBool | None = None
     core_temp_c: Number | None = PField(default=None, ge=-50, le=300)
     notes: str | None = PField(default=None, max_length=2000)
 

@@ -113,7 +113,10 @@ def loader(
                 stmt = stmt.join(target, onclause)
             stmt = stmt.join(Kitchen, Kitchen.id == column).where(model.id == path[param])  # type: ignore[attr-defined]
         if write:
-            stmt = stmt.with_for_update(of=model)
+            # The kitchen's row first, then the object's, in one statement: every write of
+            # a kitchen queues on its kitchen before it holds anything else, so two writes
+            # never wait on each other crosswise (deadlock).
+            stmt = stmt.with_for_update(of=(Kitchen,) if is_kitchen else (Kitchen, model))
         row = (await session.execute(stmt)).first()
         if row is None:
             raise NotFound(what)

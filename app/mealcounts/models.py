@@ -2,19 +2,20 @@
 
 import uuid
 from datetime import date
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
-from app.core.models import IdTimestamps, Timestamps
+from app.core.models import IdTimestamps, Timestamps, Versioned
+from app.core.schemas import Count
 from app.nutrition.models import TargetGroup
 
 
-class MealCountDay(IdTimestamps, table=True):
-    """One reported day of a kitchen; its rows are replaced as a whole by PUT."""
+class MealCountDay(IdTimestamps, Versioned, table=True):
+    """One reported day of a kitchen; its rows are replaced as a whole by PUT, which moves
+    its version (the day's ETag)."""
 
     __tablename__ = "meal_count_days"
     __table_args__ = (UniqueConstraint("kitchen_id", "service_date"),)
@@ -36,10 +37,6 @@ class MealCount(IdTimestamps, table=True):
     prepared: int | None = None
     served: int | None = None
     returned: int | None = None
-
-
-# A count is a whole number of meals; strict, so 1.5 and "3" are refused, not coerced.
-Count = Annotated[int, PField(ge=0, strict=True)]
 
 
 class MealCountIn(BaseModel):

@@ -1,23 +1,24 @@
 """Menus: what a kitchen serves for one meal on one date, and its approval."""
 
+import unicodedata
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PField
 from pydantic.config import JsonDict
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.models import IdTimestamps, Timestamps
-from app.core.schemas import IsoDate, Number
+from app.core.models import IdTimestamps, Timestamps, Versioned
+from app.core.schemas import IsoDate, Number, Patch
 from app.core.types import UTCDateTime
 from app.nutrition.models import MealType, TargetGroup
 
 
-class Menu(IdTimestamps, table=True):
+class Menu(IdTimestamps, Versioned, table=True):
     __tablename__ = "menus"
     __table_args__ = (UniqueConstraint("kitchen_id", "service_date", "meal_type"),)
 
@@ -71,8 +72,34 @@ class CheckStatus(StrEnum):
 Servings = Annotated[Number, PField(gt=0, le=100, allow_inf_nan=False)]
 Factor = Annotated[Number, PField(gt=0, le=10, allow_inf_nan=False)]
 PortionFactors = dict[TargetGroup, Factor]
+OVERRIDE_REASON_MIN = 10
+# Blank-looking letters and marks: the combining grapheme joiner, the Hangul fillers and
+# the blank Braille pattern (the control and format categories hold the other invisibles).
+_BLANK_LETTERS = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
+
+
+def visible_length(text: str) -> int:
+    """The length of `text` without invisible characters (zero-width spaces and joiners,
+    bidi marks, soft hyphens, controls, ...) and without whitespace at either end."""
+    shown = "".join(
+        char for char in text if unicodedata.category(char)[0] != "C" and char not in _BLANK_LETTERS
+    )
+    return len(shown.strip())
+
+
+def _long_enough(reason: str) -> str:
+    """At least OVERRIDE_REASON_MIN characters that are not whitespace or invisible."""
+    if visible_length(reason) < OVERRIDE_REASON_MIN:
+        raise ValueError(
+            f"must hold at least {OVERRIDE_REASON_MIN} characters besides spaces and invisible ones"
+        )
+    return reason
+
+
 OverrideReason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000),
+    AfterValidator(_long_enough),
 ]
 
 
@@ -108,7 +135,7 @@ class MenuCreate(BaseModel):
     )
 
 
-class MenuUpdate(BaseModel):
+class MenuUpdate(Patch):
     """Fields to change; `items` and `portion_factors` replace the whole list or object."""
 
     model_config = ConfigDict(

@@ -2,16 +2,18 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
 from app.auth.deps import CurrentPrincipal
+from app.core.conditional import ConditionalDep
 from app.core.deps import SessionDep
-from app.core.openapi import conflicts
+from app.core.errors import problems
 from app.core.pagination import Page, PageDep
+from app.core.routing import api_router
 from app.core.schemas import FromDate, ToDate
-from app.kitchens.deps import ManagedKitchen, OpsReadKitchen
+from app.kitchens.access import ManagedKitchen, OpsReadKitchen
 from app.menus import service
-from app.menus.deps import ReadableMenu, WritableMenu
+from app.menus.access import ReadableMenu, WritableMenu
 from app.menus.models import (
     MenuApprove,
     MenuCreate,
@@ -20,22 +22,23 @@ from app.menus.models import (
     MenuUpdate,
     NutritionCheck,
 )
+from app.menus.service import MenuExists, MenuLocked, NutritionCheckFailed, RecipeNotAvailable
 
-router = APIRouter(tags=["menus"])
+router = api_router(tags=["menus"])
 
 
 @router.post(
     "/kitchens/{kitchen_id}/menus",
     status_code=status.HTTP_201_CREATED,
     summary="Plan a menu (draft) for a date and meal type",
-    responses=conflicts("menu_exists"),
+    responses=problems(MenuExists, RecipeNotAvailable),
 )
-def create_menu(kitchen: ManagedKitchen, data: MenuCreate, session: SessionDep) -> MenuPublic:
-    return service.create_menu(session, kitchen=kitchen, data=data)
+async def create_menu(kitchen: ManagedKitchen, data: MenuCreate, session: SessionDep) -> MenuPublic:
+    return await service.create_menu(session, kitchen=kitchen, data=data)
 
 
 @router.get("/kitchens/{kitchen_id}/menus", summary="List a kitchen's menus")
-def list_menus(
+async def list_menus(
     kitchen: OpsReadKitchen,
     session: SessionDep,
     page: PageDep,
@@ -43,7 +46,7 @@ def list_menus(
     date_to: ToDate = None,
     menu_status: Annotated[MenuStatus | None, Query(alias="status")] = None,
 ) -> Page[MenuPublic]:
-    items, cursor = service.list_menus(
+    items, cursor = await service.list_menus(
         session,
         kitchen=kitchen,
         date_from=date_from,
@@ -55,27 +58,32 @@ def list_menus(
 
 
 @router.get("/menus/{menu_id}", summary="Get a menu")
-def get_menu(menu: ReadableMenu, session: SessionDep) -> MenuPublic:
-    return service.to_public(session, menu)
+async def get_menu(menu: ReadableMenu, session: SessionDep, cond: ConditionalDep) -> MenuPublic:
+    cond.tag(await service.menu_tag(session, menu))
+    return await service.to_public(session, menu)
 
 
 @router.patch(
     "/menus/{menu_id}",
     summary="Change a draft menu",
-    responses=conflicts("menu_locked", "menu_exists"),
+    responses=problems(MenuLocked, MenuExists, RecipeNotAvailable),
 )
-def update_menu(menu: WritableMenu, data: MenuUpdate, session: SessionDep) -> MenuPublic:
-    return service.update_menu(session, menu=menu, data=data)
+async def update_menu(
+    menu: WritableMenu, data: MenuUpdate, session: SessionDep, cond: ConditionalDep
+) -> MenuPublic:
+    public = await service.update_menu(session, menu=menu, data=data)
+    cond.tag(await service.menu_tag(session, menu))
+    return public
 
 
 @router.delete(
     "/menus/{menu_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a draft menu",
-    responses=conflicts("menu_locked"),
+    responses=problems(MenuLocked),
 )
-def delete_menu(menu: WritableMenu, session: SessionDep) -> Response:
-    service.delete_menu(session, menu=menu)
+async def delete_menu(menu: WritableMenu, session: SessionDep) -> Response:
+    await service.delete_menu(session, menu=menu)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -83,19 +91,21 @@ def delete_menu(menu: WritableMenu, session: SessionDep) -> Response:
     "/menus/{menu_id}/nutrition-check",
     summary="Check a menu against AKG targets (as approved, for an approved menu)",
 )
-def nutrition_check(menu: ReadableMenu, session: SessionDep) -> NutritionCheck:
-    return service.nutrition_check(session, menu=menu)
+async def nutrition_check(menu: ReadableMenu, session: SessionDep) -> NutritionCheck:
+    return await service.nutrition_check(session, menu=menu)
 
 
 @router.post(
     "/menus/{menu_id}/approve",
     summary="Approve a menu (override a failing check)",
-    responses=conflicts("nutrition_check_failed", "menu_locked"),
+    responses=problems(NutritionCheckFailed, MenuLocked),
 )
-def approve_menu(
+async def approve_menu(
     menu: WritableMenu,
     principal: CurrentPrincipal,
     session: SessionDep,
     data: MenuApprove | None = None,
 ) -> MenuPublic:
-    return service.approve_menu(session, menu=menu, principal=principal, data=data or MenuApprove())
+    return await service.approve_menu(
+        session, menu=menu, principal=principal, data=data or MenuApprove()
+    )

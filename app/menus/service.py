@@ -7,12 +7,15 @@ from datetime import date
 
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.models import Principal
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.conditional import version_tag
+from app.core.errors import Conflict, Invalid
 from app.core.pagination import PageParams, paginate
 from app.core.types import utcnow
+from app.core.versions import reference_version
 from app.kitchens.models import Kitchen
 from app.menus.models import (
     CheckStatus,
@@ -34,13 +37,55 @@ from app.menus.models import (
 from app.nutrition.models import NUTRIENTS, MealType, NutritionTarget, TargetGroup
 from app.nutrition.service import rules_by_meal_type, targets_by_code
 from app.recipes.models import Recipe
-from app.recipes.service import nutrition_of_recipes, unavailable_recipes
+from app.recipes.service import (
+    lock_recipes,
+    mark_in_approved_menu,
+    nutrition_of_recipes,
+    unavailable_recipes,
+)
 from app.schools.models import School, SchoolEnrolment
 
 # Shares are shown, and judged, at this precision: a share equal to a bound is within it.
 SHARE_DECIMALS = 4
 VALUE_DECIMALS = 2
 _GROUP_ORDER = {g.value: i for i, g in enumerate(TargetGroup)}
+
+
+class MenuExists(Conflict):
+    code = "menu_exists"
+    description = (
+        "The kitchen already has a menu of this meal type on this date (`menu_id` names it)"
+    )
+
+
+class MenuLocked(Conflict):
+    code = "menu_locked"
+    description = "The menu is approved and can no longer change"
+
+
+class NutritionCheckFailed(Conflict):
+    code = "nutrition_check_failed"
+    description = (
+        "The nutrition check fails (`failing_groups` names the groups); approve with an "
+        "override_reason to serve it anyway"
+    )
+
+
+class RecipeNotAvailable(Invalid):
+    code = "recipe_not_available"
+    description = "A recipe is neither national nor the kitchen's own"
+
+
+async def menu_tag(session: AsyncSession, menu: Menu, kitchen: Kitchen | None = None) -> str:
+    """A menu's ETag: its version, its kitchen's data version (recipe names, enrolment) and
+    the reference data's (national recipes, foods, targets and rules)."""
+    if kitchen is None:
+        # Loaded with the menu by its loader: the session's identity map holds it.
+        kitchen = await session.get(Kitchen, menu.kitchen_id)
+    data_version = kitchen.data_version if kitchen is not None else None
+    return version_tag(
+        "menus", menu.id, menu.version, data_version, await reference_version(session)
+    )
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -59,17 +104,17 @@ _FACTOR_ROWS = select(
 ).where(col(MenuPortionFactor.menu_id).in_(bindparam("menu_ids", expanding=True)))
 
 
-def to_public_many(session: Session, menus: Sequence[Menu]) -> list[MenuPublic]:
+async def to_public_many(session: AsyncSession, menus: Sequence[Menu]) -> list[MenuPublic]:
     """The API shape of many menus: two queries, whatever their number."""
     ids = {"menu_ids": [m.id for m in menus]}
     items: dict[uuid.UUID, list[MenuItemPublic]] = defaultdict(list)
     factors: dict[uuid.UUID, dict[str, float]] = defaultdict(dict)
     if menus:
-        for menu_id, recipe_id, servings, name in session.execute(_ITEM_ROWS, ids):
+        for menu_id, recipe_id, servings, name in await session.execute(_ITEM_ROWS, ids):
             items[menu_id].append(
                 MenuItemPublic(recipe_id=recipe_id, recipe_name=name, servings=servings)
             )
-        for menu_id, group, factor in session.execute(_FACTOR_ROWS, ids):
+        for menu_id, group, factor in await session.execute(_FACTOR_ROWS, ids):
             factors[menu_id][group] = factor
     return [
         MenuPublic(
@@ -94,13 +139,13 @@ def to_public_many(session: Session, menus: Sequence[Menu]) -> list[MenuPublic]:
     ]
 
 
-def to_public(session: Session, menu: Menu) -> MenuPublic:
+async def to_public(session: AsyncSession, menu: Menu) -> MenuPublic:
     """The API shape of one menu."""
-    return to_public_many(session, [menu])[0]
+    return (await to_public_many(session, [menu]))[0]
 
 
-def list_menus(
-    session: Session,
+async def list_menus(
+    session: AsyncSession,
     *,
     kitchen: Kitchen,
     date_from: date | None,
@@ -118,8 +163,8 @@ def list_menus(
         stmt = stmt.where(Menu.service_date <= date_to)
     if status:
         stmt = stmt.where(Menu.status == status.value)
-    rows, cursor = paginate(session, stmt, Menu, page)
-    return to_public_many(session, rows), cursor
+    rows, cursor = await paginate(session, stmt, Menu, page)
+    return await to_public_many(session, rows), cursor
 
 
 # ---- the nutrition check -------------------------------------------------------------------
@@ -133,10 +178,12 @@ def _group_key(item: tuple[str, float]) -> int:
     return _group_order(item[0])
 
 
-def _enrolled_groups(session: Session, kitchen_ids: set[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+async def _enrolled_groups(
+    session: AsyncSession, kitchen_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, set[str]]:
     """Per kitchen, the groups with enrolment > 0 in any of its schools (one query)."""
     result: dict[uuid.UUID, set[str]] = defaultdict(set)
-    rows = session.exec(
+    rows = await session.exec(
         select(School.kitchen_id, SchoolEnrolment.target_group)
         .join(School, col(School.id) == col(SchoolEnrolment.school_id))
         .where(col(School.kitchen_id).in_(kitchen_ids), col(SchoolEnrolment.count) > 0)
@@ -158,7 +205,7 @@ def _nutrient_status(nutrient: str, share: float | None, low: float, high: float
     return NutrientStatus.ok
 
 
-def _group_check(
+def group_check(
     group: str,
     factor: float,
     per_portion: dict[str, float],
@@ -166,6 +213,8 @@ def _group_check(
     low: float,
     high: float,
 ) -> GroupCheck:
+    """One target group's check (pure arithmetic): a standard portion's nutrients scaled by
+    the group's factor, against its daily target and the meal type's share bounds."""
     nutrients: dict[str, NutrientCheck] = {}
     for n in NUTRIENTS:
         value = per_portion[n] * factor
@@ -189,19 +238,24 @@ def _group_check(
     )
 
 
-def compute_checks(session: Session, *, menus: Sequence[Menu]) -> dict[uuid.UUID, NutritionCheck]:
+async def compute_checks(
+    session: AsyncSession, *, menus: Sequence[Menu]
+) -> dict[uuid.UUID, NutritionCheck]:
     """The live check of many menus from current recipes, foods and targets (fixed query count)."""
     if not menus:
         return {}
     ids = [m.id for m in menus]
-    items = session.exec(select(MenuItem).where(col(MenuItem.menu_id).in_(ids))).all()
+    items = (await session.exec(select(MenuItem).where(col(MenuItem.menu_id).in_(ids)))).all()
     factors: dict[uuid.UUID, dict[str, float]] = defaultdict(dict)
-    for f in session.exec(select(MenuPortionFactor).where(col(MenuPortionFactor.menu_id).in_(ids))):
+    factor_rows = await session.exec(
+        select(MenuPortionFactor).where(col(MenuPortionFactor.menu_id).in_(ids))
+    )
+    for f in factor_rows:
         factors[f.menu_id][f.target_group] = f.factor
-    nutrition = nutrition_of_recipes(session, recipe_ids={i.recipe_id for i in items})
-    enrolled = _enrolled_groups(session, {m.kitchen_id for m in menus})
-    targets = targets_by_code(session)
-    rules = rules_by_meal_type(session)
+    nutrition = await nutrition_of_recipes(session, recipe_ids={i.recipe_id for i in items})
+    enrolled = await _enrolled_groups(session, {m.kitchen_id for m in menus})
+    targets = await targets_by_code(session)
+    rules = await rules_by_meal_type(session)
 
     per_portion: dict[uuid.UUID, dict[str, float]] = {
         m.id: dict.fromkeys(NUTRIENTS, 0.0) for m in menus
@@ -221,7 +275,7 @@ def compute_checks(session: Session, *, menus: Sequence[Menu]) -> dict[uuid.UUID
         named = factors.get(m.id, {})
         groups = sorted(enrolled.get(m.kitchen_id, set()) | named.keys(), key=_group_order)
         group_checks = [
-            _group_check(
+            group_check(
                 g,
                 named.get(g, 1.0),
                 per_portion[m.id],
@@ -245,26 +299,32 @@ def compute_checks(session: Session, *, menus: Sequence[Menu]) -> dict[uuid.UUID
     return checks
 
 
-def nutrition_check(session: Session, *, menu: Menu) -> NutritionCheck:
+async def nutrition_check(session: AsyncSession, *, menu: Menu) -> NutritionCheck:
     """An approved menu's check as approved; a draft's computed afresh."""
     if menu.status == MenuStatus.approved and menu.approval_check:
         return NutritionCheck.model_validate(menu.approval_check)
-    return compute_checks(session, menus=[menu])[menu.id]
+    return (await compute_checks(session, menus=[menu]))[menu.id]
 
 
 # ---- writing -------------------------------------------------------------------------------
+# Every write reaches the menu through a loader that has locked its kitchen's row (and, for
+# an existing menu, the menu's row first), so writes to one kitchen's menus take turns.
 
 
-def _ensure_recipes_available(
-    session: Session, kitchen_id: uuid.UUID, items: Sequence[MenuItemIn]
+async def _ensure_recipes_available(
+    session: AsyncSession, kitchen_id: uuid.UUID, items: Sequence[MenuItemIn]
 ) -> None:
+    """422 unless every recipe is national or the kitchen's own; the usable ones stay
+    share-locked, so a concurrent delete either went first (and they are missing here) or
+    waits and then meets the menu's items (409 `recipe_in_use`)."""
     bad = set(
-        unavailable_recipes(session, kitchen_id=kitchen_id, recipe_ids=[i.recipe_id for i in items])
+        await unavailable_recipes(
+            session, kitchen_id=kitchen_id, recipe_ids=[i.recipe_id for i in items]
+        )
     )
     if bad:
-        raise Invalid(
+        raise RecipeNotAvailable(
             "A recipe is neither national nor this kitchen's own",
-            code="recipe_not_available",
             errors=[
                 {"loc": ["body", "items", i, "recipe_id"], "msg": "recipe not available here"}
                 for i, item in enumerate(items)
@@ -273,8 +333,15 @@ def _ensure_recipes_available(
         )
 
 
-def _ensure_slot_free(
-    session: Session,
+def _menu_exists(service_date: date, meal_type: str, menu_id: uuid.UUID | None) -> MenuExists:
+    return MenuExists(
+        f"The kitchen already has a {meal_type} menu on {service_date.isoformat()}",
+        extra={"menu_id": str(menu_id)} if menu_id is not None else None,
+    )
+
+
+async def _ensure_slot_free(
+    session: AsyncSession,
     kitchen_id: uuid.UUID,
     service_date: date,
     meal_type: str,
@@ -286,27 +353,24 @@ def _ensure_slot_free(
         Menu.service_date == service_date,
         Menu.meal_type == meal_type,
     )
-    other = session.exec(stmt).first()
+    other = (await session.exec(stmt)).first()
     if other is not None and other != exclude:
-        raise _menu_exists(service_date, meal_type)
+        raise _menu_exists(service_date, meal_type, other)
 
 
-def _menu_exists(service_date: date, meal_type: str) -> Conflict:
-    return Conflict(
-        f"The kitchen already has a {meal_type} menu on {service_date.isoformat()}",
-        code="menu_exists",
-    )
-
-
-def _flush_menu(session: Session, menu: Menu) -> None:
+async def _flush_menu(session: AsyncSession, menu: Menu) -> None:
     try:
-        session.flush()
-    except IntegrityError as exc:  # a concurrent request took the same slot
-        raise _menu_exists(menu.service_date, menu.meal_type) from exc
+        await session.flush()
+    except IntegrityError as exc:
+        # The unique (kitchen, date, meal type): unreachable while the kitchen's row lock
+        # orders the writes, kept so a writer that skips it still gets the right answer.
+        raise _menu_exists(menu.service_date, menu.meal_type, None) from exc
 
 
-def _replace_items(session: Session, menu_id: uuid.UUID, items: Sequence[MenuItemIn]) -> None:
-    session.exec(delete(MenuItem).where(col(MenuItem.menu_id) == menu_id))
+async def _replace_items(
+    session: AsyncSession, menu_id: uuid.UUID, items: Sequence[MenuItemIn]
+) -> None:
+    await session.exec(delete(MenuItem).where(col(MenuItem.menu_id) == menu_id))
     for position, item in enumerate(items):
         session.add(
             MenuItem(
@@ -315,84 +379,85 @@ def _replace_items(session: Session, menu_id: uuid.UUID, items: Sequence[MenuIte
         )
 
 
-def _replace_factors(
-    session: Session, menu_id: uuid.UUID, factors: dict[TargetGroup, float]
+async def _replace_factors(
+    session: AsyncSession, menu_id: uuid.UUID, factors: dict[TargetGroup, float]
 ) -> None:
-    session.exec(delete(MenuPortionFactor).where(col(MenuPortionFactor.menu_id) == menu_id))
+    await session.exec(delete(MenuPortionFactor).where(col(MenuPortionFactor.menu_id) == menu_id))
     for group, factor in factors.items():
         session.add(MenuPortionFactor(menu_id=menu_id, target_group=group.value, factor=factor))
 
 
-def create_menu(session: Session, *, kitchen: Kitchen, data: MenuCreate) -> MenuPublic:
+async def create_menu(session: AsyncSession, *, kitchen: Kitchen, data: MenuCreate) -> MenuPublic:
     """A draft menu for one kitchen, date and meal type, of recipes it may use."""
-    _ensure_recipes_available(session, kitchen.id, data.items)
-    _ensure_slot_free(session, kitchen.id, data.service_date, data.meal_type.value)
+    await _ensure_recipes_available(session, kitchen.id, data.items)
+    await _ensure_slot_free(session, kitchen.id, data.service_date, data.meal_type.value)
     menu = Menu(
         kitchen_id=kitchen.id, service_date=data.service_date, meal_type=data.meal_type.value
     )
     session.add(menu)
-    _flush_menu(session, menu)
-    _replace_items(session, menu.id, data.items)
-    _replace_factors(session, menu.id, data.portion_factors)
-    session.flush()
-    return to_public(session, menu)
+    await _flush_menu(session, menu)
+    await _replace_items(session, menu.id, data.items)
+    await _replace_factors(session, menu.id, data.portion_factors)
+    await session.flush()
+    return await to_public(session, menu)
 
 
-def locked_menu(session: Session, *, menu: Menu) -> Menu:
-    """The menu re-read under a row lock, 409 `menu_locked` once approved.
-
-    The lock makes an edit and an approval of the same menu take turns, so no edit can
-    slip in between the check an approval records and the approval itself.
-    """
-    current = session.get(Menu, menu.id, with_for_update=True, populate_existing=True)
-    if current is None:
-        raise NotFound("Menu")
-    if current.status == MenuStatus.approved:
-        raise Conflict("The menu is approved and can no longer change", code="menu_locked")
-    return current
+def _ensure_draft(menu: Menu) -> None:
+    """409 `menu_locked` once approved (the menu's row is locked by its loader, so an edit
+    and an approval of one menu take turns)."""
+    if menu.status == MenuStatus.approved:
+        raise MenuLocked("The menu is approved and can no longer change")
 
 
-def update_menu(session: Session, *, menu: Menu, data: MenuUpdate) -> MenuPublic:
+async def update_menu(session: AsyncSession, *, menu: Menu, data: MenuUpdate) -> MenuPublic:
     """Change a draft; `items` and `portion_factors` replace what the menu had."""
-    menu = locked_menu(session, menu=menu)
+    _ensure_draft(menu)
     if data.items is not None:
-        _ensure_recipes_available(session, menu.kitchen_id, data.items)
+        await _ensure_recipes_available(session, menu.kitchen_id, data.items)
     service_date = data.service_date or menu.service_date
     meal_type = data.meal_type.value if data.meal_type else menu.meal_type
     if (service_date, meal_type) != (menu.service_date, menu.meal_type):
-        _ensure_slot_free(session, menu.kitchen_id, service_date, meal_type, exclude=menu.id)
+        await _ensure_slot_free(session, menu.kitchen_id, service_date, meal_type, exclude=menu.id)
         menu.service_date, menu.meal_type = service_date, meal_type
     if data.items is not None:
-        _replace_items(session, menu.id, data.items)
+        await _replace_items(session, menu.id, data.items)
     if data.portion_factors is not None:
-        _replace_factors(session, menu.id, data.portion_factors)
-    # Items and factors live in their own tables; touch the menu so updated_at moves.
+        await _replace_factors(session, menu.id, data.portion_factors)
+    # Items and factors live in their own tables; touch the menu so its version moves.
     menu.updated_at = utcnow()
     session.add(menu)
-    _flush_menu(session, menu)
-    return to_public(session, menu)
+    await _flush_menu(session, menu)
+    return await to_public(session, menu)
 
 
-def delete_menu(session: Session, *, menu: Menu) -> None:
+async def delete_menu(session: AsyncSession, *, menu: Menu) -> None:
     """Delete a draft (its items and factors go with it)."""
-    menu = locked_menu(session, menu=menu)
-    session.delete(menu)
-    session.flush()
+    _ensure_draft(menu)
+    await session.delete(menu)
+    await session.flush()
 
 
-def approve_menu(
-    session: Session, *, menu: Menu, principal: Principal, data: MenuApprove
+async def approve_menu(
+    session: AsyncSession, *, menu: Menu, principal: Principal, data: MenuApprove
 ) -> MenuPublic:
-    """Approve a draft, recording who, when, the check as it stands and any override."""
-    menu = locked_menu(session, menu=menu)
-    check = compute_checks(session, menus=[menu])[menu.id]
+    """Approve a draft, recording who, when, the check as it stands and any override.
+
+    The menu's recipes are locked before the check is computed and marked as used by an
+    approved menu before the lock ends: an edit of their ingredients either went first
+    (and the check sees it) or waits and is then refused (409 `recipe_in_use`).
+    """
+    _ensure_draft(menu)
+    recipe_ids = set(
+        (await session.exec(select(MenuItem.recipe_id).where(MenuItem.menu_id == menu.id))).all()
+    )
+    await lock_recipes(session, recipe_ids)
+    check = (await compute_checks(session, menus=[menu]))[menu.id]
     if check.overall is CheckStatus.failed and data.override_reason is None:
         failing = [g.target_group for g in check.groups if g.status is CheckStatus.failed]
         why = f"groups {', '.join(failing)} fail" if failing else "no target group to check"
-        raise Conflict(
+        raise NutritionCheckFailed(
             f"The nutrition check fails ({why}); approve with an override_reason of at least "
             "10 characters to serve it anyway",
-            code="nutrition_check_failed",
             extra={"failing_groups": failing},
         )
     menu.status = MenuStatus.approved.value
@@ -402,5 +467,6 @@ def approve_menu(
     menu.approval_check = check.model_dump(mode="json")
     menu.override_reason = data.override_reason
     session.add(menu)
-    session.flush()
-    return to_public(session, menu)
+    await mark_in_approved_menu(session, recipe_ids)
+    await session.flush()
+    return await to_public(session, menu)

@@ -3,12 +3,12 @@
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PField
 from sqlmodel import Field
 
-from app.core.models import IdTimestamps, Timestamps
-from app.core.schemas import Number
+from app.core.models import IdTimestamps, Timestamps, Versioned
+from app.core.schemas import Number, Patch, not_blank
 
 
 class TargetGroup(StrEnum):
@@ -61,7 +61,7 @@ class NutrientColumns(IdTimestamps):
     sodium_mg: float | None = None
 
 
-class NutritionTarget(NutrientColumns, table=True):
+class NutritionTarget(NutrientColumns, Versioned, table=True):
     """Daily needs of one AKG group."""
 
     __tablename__ = "nutrition_targets"
@@ -70,7 +70,7 @@ class NutritionTarget(NutrientColumns, table=True):
     label: str = Field(max_length=100)
 
 
-class NutritionRule(IdTimestamps, table=True):
+class NutritionRule(IdTimestamps, Versioned, table=True):
     """The share of daily needs one meal type should provide."""
 
     __tablename__ = "nutrition_rules"
@@ -102,8 +102,8 @@ class Nutrients(BaseModel):
     sodium_mg: NutrientValue | None = None
 
 
-class NutritionTargetUpdate(BaseModel):
-    """New daily values for one group; fields left out keep their values."""
+class NutritionTargetUpdate(Patch):
+    """New daily values for one group; fields left out keep their values (null is 422)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -111,7 +111,11 @@ class NutritionTargetUpdate(BaseModel):
     )
 
     label: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+            AfterValidator(not_blank),
+        ]
         | None
     ) = None
     energy_kcal: TargetValue | None = None
@@ -168,7 +172,7 @@ class NutritionRules(BaseModel):
     snack: MealShare
 
 
-class NutritionRulesUpdate(BaseModel):
+class NutritionRulesUpdate(Patch):
     """New shares; meal types left out keep theirs (send all three to replace the object)."""
 
     model_config = ConfigDict(

@@ -1,10 +1,12 @@
 """HTTP for AKG nutrition targets and meal-type rules: everyone reads, admin writes."""
 
-from fastapi import APIRouter
-
-from app.auth.deps import AdminPrincipal, CurrentPrincipal
+from app.auth.deps import AnyPrincipal
+from app.core.conditional import ConditionalDep
 from app.core.deps import SessionDep
+from app.core.routing import api_router
+from app.kitchens.access import row_tag
 from app.nutrition import service
+from app.nutrition.access import ReadableTarget, WritableRules, WritableTarget
 from app.nutrition.models import (
     NutritionRules,
     NutritionRulesUpdate,
@@ -13,36 +15,45 @@ from app.nutrition.models import (
     NutritionTargetUpdate,
 )
 
-router = APIRouter(tags=["nutrition"])
+router = api_router(tags=["nutrition"])
 
 
 @router.get("/nutrition-targets", summary="Daily nutrient needs (AKG 2019) of every group")
-def list_targets(_: CurrentPrincipal, session: SessionDep) -> NutritionTargetList:
-    return NutritionTargetList(items=service.list_targets(session))
+async def list_targets(_: AnyPrincipal, session: SessionDep) -> NutritionTargetList:
+    return NutritionTargetList(items=await service.list_targets(session))
 
 
 @router.get(
     "/nutrition-targets/{code}",
     summary="One group's daily needs (so clients can PUT with If-Match)",
 )
-def get_target(_: CurrentPrincipal, code: str, session: SessionDep) -> NutritionTargetPublic:
-    return service.get_target(session, code=code)
+async def get_target(
+    target: ReadableTarget, session: SessionDep, cond: ConditionalDep
+) -> NutritionTargetPublic:
+    cond.tag(await row_tag(session, target, None))
+    return service.target_public(target)
 
 
 @router.put("/nutrition-targets/{code}", summary="Change one group's daily needs (admin)")
-def update_target(
-    _: AdminPrincipal, code: str, data: NutritionTargetUpdate, session: SessionDep
+async def update_target(
+    target: WritableTarget, data: NutritionTargetUpdate, session: SessionDep, cond: ConditionalDep
 ) -> NutritionTargetPublic:
-    return service.update_target(session, code=code, data=data)
+    public = await service.update_target(session, target=target, data=data)
+    cond.tag(await row_tag(session, target, None))
+    return public
 
 
 @router.get("/nutrition-rules", summary="Share of daily needs each meal type should provide")
-def get_rules(_: CurrentPrincipal, session: SessionDep) -> NutritionRules:
-    return service.get_rules(session)
+async def get_rules(_: AnyPrincipal, session: SessionDep, cond: ConditionalDep) -> NutritionRules:
+    rows = await service.rule_rows(session)
+    cond.tag(service.rules_tag(rows))
+    return service.rules_public(rows)
 
 
 @router.put("/nutrition-rules", summary="Change the meal-type shares (admin)")
-def update_rules(
-    _: AdminPrincipal, data: NutritionRulesUpdate, session: SessionDep
+async def update_rules(
+    rows: WritableRules, data: NutritionRulesUpdate, session: SessionDep, cond: ConditionalDep
 ) -> NutritionRules:
-    return service.update_rules(session, data=data)
+    rows = await service.update_rules(session, rows=rows, data=data)
+    cond.tag(service.rules_tag(rows))
+    return service.rules_public(rows)

@@ -1,8 +1,11 @@
 """AKG daily targets and the meal-type share rules, read by everyone, edited by admin."""
 
-from sqlmodel import Session, select
+from collections.abc import Sequence
 
-from app.core.errors import NotFound
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.conditional import version_tag
 from app.nutrition.models import (
     MealShare,
     MealType,
@@ -18,66 +21,75 @@ from app.nutrition.models import (
 _GROUP_ORDER = {g.value: i for i, g in enumerate(TargetGroup)}
 
 
-def list_targets(session: Session) -> list[NutritionTargetPublic]:
+async def list_targets(session: AsyncSession) -> list[NutritionTargetPublic]:
     """Every group's daily targets, in the contract's group order."""
-    rows = session.exec(select(NutritionTarget)).all()
-    rows = sorted(rows, key=lambda t: (_GROUP_ORDER.get(t.code, len(_GROUP_ORDER)), t.code))
-    return [NutritionTargetPublic.model_validate(t, from_attributes=True) for t in rows]
+    rows = (await session.exec(select(NutritionTarget))).all()
+    ordered = sorted(rows, key=lambda t: (_GROUP_ORDER.get(t.code, len(_GROUP_ORDER)), t.code))
+    return [NutritionTargetPublic.model_validate(t, from_attributes=True) for t in ordered]
 
 
-def targets_by_code(session: Session) -> dict[str, NutritionTarget]:
+async def targets_by_code(session: AsyncSession) -> dict[str, NutritionTarget]:
     """Every group's targets, keyed by group code (one query)."""
-    return {t.code: t for t in session.exec(select(NutritionTarget))}
+    return {t.code: t for t in await session.exec(select(NutritionTarget))}
 
 
-def _target(session: Session, code: str) -> NutritionTarget:
-    target = session.exec(select(NutritionTarget).where(NutritionTarget.code == code)).first()
-    if target is None:
-        raise NotFound("Nutrition target")
-    return target
-
-
-def get_target(session: Session, *, code: str) -> NutritionTargetPublic:
-    """One group's daily targets; 404 for an unknown group code."""
-    return NutritionTargetPublic.model_validate(_target(session, code), from_attributes=True)
-
-
-def update_target(
-    session: Session, *, code: str, data: NutritionTargetUpdate
-) -> NutritionTargetPublic:
-    """Replace the values sent for one group; 404 for an unknown group code."""
-    target = _target(session, code)
-    for field, value in data.model_dump(exclude_none=True).items():
-        setattr(target, field, value)
-    session.add(target)
-    session.flush()
+def target_public(target: NutritionTarget) -> NutritionTargetPublic:
+    """The API shape of one group's targets."""
     return NutritionTargetPublic.model_validate(target, from_attributes=True)
 
 
-def rules_by_meal_type(session: Session) -> dict[str, MealShare]:
+async def update_target(
+    session: AsyncSession, *, target: NutritionTarget, data: NutritionTargetUpdate
+) -> NutritionTargetPublic:
+    """Replace the values sent for one group (its row is locked by the route's loader)."""
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(target, field, value)
+    session.add(target)
+    await session.flush()
+    return target_public(target)
+
+
+def rules_tag(rows: Sequence[NutritionRule]) -> str:
+    """The ETag of the rules object: the versions of its rows."""
+    return version_tag("nutrition_rules", *sorted(f"{r.meal_type}:{r.version}" for r in rows))
+
+
+async def rule_rows(session: AsyncSession, *, lock: bool = False) -> list[NutritionRule]:
+    """The rule rows, locked for the transaction when `lock`."""
+    stmt = select(NutritionRule).order_by(col(NutritionRule.meal_type))
+    if lock:
+        stmt = stmt.with_for_update()
+    return list((await session.exec(stmt)).all())
+
+
+def _shares(rows: Sequence[NutritionRule]) -> dict[str, MealShare]:
+    return {r.meal_type: MealShare(min_share=r.min_share, max_share=r.max_share) for r in rows}
+
+
+async def rules_by_meal_type(session: AsyncSession) -> dict[str, MealShare]:
     """The share rule of each meal type (one query)."""
-    return {
-        r.meal_type: MealShare(min_share=r.min_share, max_share=r.max_share)
-        for r in session.exec(select(NutritionRule))
-    }
+    return _shares(await rule_rows(session))
 
 
-def get_rules(session: Session) -> NutritionRules:
+def rules_public(rows: Sequence[NutritionRule]) -> NutritionRules:
     """The rules as one object keyed by meal type."""
-    return NutritionRules.model_validate(rules_by_meal_type(session))
+    return NutritionRules.model_validate(_shares(rows))
 
 
-def update_rules(session: Session, *, data: NutritionRulesUpdate) -> NutritionRules:
-    """Replace the rules of the meal types sent."""
-    rows = {r.meal_type: r for r in session.exec(select(NutritionRule))}
+async def update_rules(
+    session: AsyncSession, *, rows: Sequence[NutritionRule], data: NutritionRulesUpdate
+) -> list[NutritionRule]:
+    """Replace the rules of the meal types sent; `rows` are the current rows, locked."""
+    by_type = {r.meal_type: r for r in rows}
     for meal_type in MealType:
         share: MealShare | None = getattr(data, meal_type.value)
         if share is None:
             continue
-        row = rows.get(meal_type.value) or NutritionRule(
+        row = by_type.get(meal_type.value) or NutritionRule(
             meal_type=meal_type.value, min_share=share.min_share, max_share=share.max_share
         )
         row.min_share, row.max_share = share.min_share, share.max_share
         session.add(row)
-    session.flush()
-    return get_rules(session)
+        by_type[meal_type.value] = row
+    await session.flush()
+    return list(by_type.values())

@@ -32,3 +32,14 @@ async def metrics(request: Request) -> Response:
     return Response(
         generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
     )
+
+
+@router.get("/", summary="Where to start", include_in_schema=False)
+async def index() -> dict[str, str]:
+    return {
+        "service": "Dapur",
+        "api": "/api/v1",
+        "docs": "/docs",
+        "openapi": "/openapi.json",
+        "health": "/healthz",
+    }

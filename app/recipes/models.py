@@ -4,16 +4,16 @@ import uuid
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PField
 from pydantic.config import JsonDict
 from sqlmodel import Field
 
-from app.core.models import IdTimestamps, Timestamps
-from app.core.schemas import Number
+from app.core.models import IdTimestamps, Timestamps, Versioned
+from app.core.schemas import Number, Patch, not_blank
 
 
-class Recipe(IdTimestamps, table=True):
+class Recipe(IdTimestamps, Versioned, table=True):
     __tablename__ = "recipes"
 
     # Null for a national recipe that every kitchen may use.
@@ -22,6 +22,9 @@ class Recipe(IdTimestamps, table=True):
     )
     name: str = Field(max_length=200, index=True)
     category: str = Field(max_length=32)
+    # Set when an approved menu uses the recipe (by the menus domain, which knows recipes;
+    # recipes do not know menus): from then on the recipe may no longer change.
+    in_approved_menu: bool = Field(default=False)
 
 
 class RecipeIngredient(IdTimestamps, table=True):
@@ -43,7 +46,11 @@ class RecipeCategory(StrEnum):
     other = "other"
 
 
-RecipeName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+RecipeName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(not_blank),
+]
 # Edible grams of the food in one standard portion.
 Grams = Annotated[Number, PField(gt=0, le=2000, allow_inf_nan=False)]
 
@@ -74,8 +81,11 @@ class RecipeCreate(BaseModel):
     ingredients: Ingredients
 
 
-class RecipeUpdate(BaseModel):
+class RecipeUpdate(Patch):
     """Fields to change; `ingredients` replaces the whole list. A recipe keeps its kitchen."""
+
+    # `kitchen_id: null` is how a national recipe, sent back whole, names its kitchen.
+    NULLABLE = frozenset({"kitchen_id"})
 
     model_config = ConfigDict(
         extra="forbid",

@@ -1,41 +1,55 @@
 """HTTP for recipes: national ones (admin) and kitchens' own (their managers)."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
-from app.auth.deps import CurrentPrincipal, require_roles
-from app.auth.models import Principal, Role
+from app.auth.deps import AnyPrincipal, gate
+from app.auth.models import Principal
+from app.auth.policy import RECIPE_WRITE
+from app.core.conditional import ConditionalDep
 from app.core.deps import SessionDep
-from app.core.openapi import conflicts
+from app.core.errors import NotFound, problems
 from app.core.pagination import Page, PageDep
+from app.core.routing import api_router
 from app.recipes import service
+from app.recipes.access import ReadableRecipe, WritableRecipe
 from app.recipes.models import RecipeCreate, RecipePublic, RecipeUpdate
+from app.recipes.service import RecipeInUse, RecipeKitchenFixed, UnknownFood
 
-router = APIRouter(tags=["recipes"])
+router = api_router(tags=["recipes"])
 
-RecipeWriter = Annotated[Principal, Depends(require_roles(Role.admin, Role.kitchen_manager))]
+RecipeWriter = Annotated[Principal, Depends(gate(RECIPE_WRITE))]
+# `kitchen_id` in the body or the query, of a kitchen outside the caller's scope.
+_KITCHEN_OUT_OF_SCOPE: dict[int | str, dict[str, Any]] = {
+    404: {
+        "description": "`kitchen_id` names a kitchen outside the caller's scope",
+        "x-problem-codes": [NotFound.code],
+    }
+}
 
 
 @router.post(
     "/recipes",
     status_code=status.HTTP_201_CREATED,
     summary="Create a recipe",
-    responses={404: {"description": "`kitchen_id` names a kitchen outside the caller's scope"}},
+    responses={**_KITCHEN_OUT_OF_SCOPE, **problems(UnknownFood)},
 )
-def create_recipe(principal: RecipeWriter, data: RecipeCreate, session: SessionDep) -> RecipePublic:
-    recipe = service.create_recipe(session, principal=principal, data=data)
-    return service.to_public(session, recipe)
+async def create_recipe(
+    principal: RecipeWriter, data: RecipeCreate, session: SessionDep
+) -> RecipePublic:
+    recipe = await service.create_recipe(session, principal=principal, data=data)
+    return await service.to_public(session, recipe)
 
 
 @router.get(
     "/recipes",
     summary="List the recipes the caller may read",
-    responses={404: {"description": "`kitchen_id` names a kitchen outside the caller's scope"}},
+    responses=_KITCHEN_OUT_OF_SCOPE,
 )
-def list_recipes(
-    principal: CurrentPrincipal,
+async def list_recipes(
+    principal: AnyPrincipal,
     session: SessionDep,
     page: PageDep,
     kitchen_id: Annotated[
@@ -45,38 +59,39 @@ def list_recipes(
         str | None, Query(max_length=200, description="Part of the name, any letter case")
     ] = None,
 ) -> Page[RecipePublic]:
-    items, cursor = service.list_recipes(
+    items, cursor = await service.list_recipes(
         session, principal=principal, kitchen_id=kitchen_id, search=search, page=page
     )
     return Page(items=items, next_cursor=cursor)
 
 
 @router.get("/recipes/{recipe_id}", summary="Get a recipe with its nutrients per portion")
-def get_recipe(
-    principal: CurrentPrincipal, recipe_id: uuid.UUID, session: SessionDep
+async def get_recipe(
+    recipe: ReadableRecipe, session: SessionDep, cond: ConditionalDep
 ) -> RecipePublic:
-    recipe = service.readable_recipe(session, principal=principal, recipe_id=recipe_id)
-    return service.to_public(session, recipe)
+    cond.tag(await service.recipe_tag(session, recipe))
+    return await service.to_public(session, recipe)
 
 
 @router.patch(
-    "/recipes/{recipe_id}", summary="Update a recipe", responses=conflicts("recipe_in_use")
+    "/recipes/{recipe_id}",
+    summary="Update a recipe (not once an approved menu uses it)",
+    responses=problems(RecipeInUse, RecipeKitchenFixed, UnknownFood),
 )
-def update_recipe(
-    principal: RecipeWriter, recipe_id: uuid.UUID, data: RecipeUpdate, session: SessionDep
+async def update_recipe(
+    recipe: WritableRecipe, data: RecipeUpdate, session: SessionDep, cond: ConditionalDep
 ) -> RecipePublic:
-    recipe = service.writable_recipe(session, principal=principal, recipe_id=recipe_id)
-    recipe = service.update_recipe(session, recipe=recipe, data=data)
-    return service.to_public(session, recipe)
+    recipe = await service.update_recipe(session, recipe=recipe, data=data)
+    cond.tag(await service.recipe_tag(session, recipe))
+    return await service.to_public(session, recipe)
 
 
 @router.delete(
     "/recipes/{recipe_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a recipe no menu uses",
-    responses=conflicts("recipe_in_use"),
+    responses=problems(RecipeInUse),
 )
-def delete_recipe(principal: RecipeWriter, recipe_id: uuid.UUID, session: SessionDep) -> Response:
-    recipe = service.writable_recipe(session, principal=principal, recipe_id=recipe_id)
-    service.delete_recipe(session, recipe=recipe)
+async def delete_recipe(recipe: WritableRecipe, session: SessionDep) -> Response:
+    await service.delete_recipe(session, recipe=recipe)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

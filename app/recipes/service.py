@@ -1,7 +1,10 @@
 """Recipes, their ownership, and the nutrients of a portion.
 
 `nutrition_of_recipes` is the one place a recipe's nutrients are computed; menus and
-reports call it rather than summing ingredients themselves.
+reports call it rather than summing ingredients themselves. Recipes know nothing of menus:
+a recipe a menu uses cannot be deleted because the menu's items reference it (the foreign
+key refuses), and one an approved menu uses cannot change because the menus domain marks
+it (`Recipe.in_approved_menu`) when it approves the menu.
 """
 
 import uuid
@@ -10,18 +13,21 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, true
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import ColumnElement, case, func, or_, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.models import Principal, Role
-from app.core.errors import Conflict, Forbidden, Invalid, NotFound
+from app.core.conditional import version_tag
+from app.core.errors import Conflict, Invalid, NotFound, RoleForbidden
 from app.core.pagination import PageParams, paginate
 from app.core.types import utcnow
+from app.core.versions import reference_version
 from app.foods.models import Food
-from app.kitchens.deps import visible_kitchen
+from app.kitchens.access import touch_kitchen, touch_reference, visible
 from app.kitchens.models import Kitchen
 from app.kitchens.service import scope_filter
-from app.menus.models import Menu, MenuItem
 from app.nutrition.models import NUTRIENTS
 from app.recipes.models import (
     IngredientIn,
@@ -36,6 +42,31 @@ from app.recipes.models import (
 
 # Output precision; sums are computed at full precision first.
 DECIMALS = 2
+
+
+class RecipeInUse(Conflict):
+    code = "recipe_in_use"
+    description = (
+        "A menu uses the recipe: it cannot be deleted, nor changed once a menu using it "
+        "was approved"
+    )
+
+
+class RecipeKitchenFixed(Invalid):
+    code = "recipe_kitchen_fixed"
+    description = "A recipe cannot move to another kitchen"
+
+
+class UnknownFood(Invalid):
+    code = "unknown_food"
+    description = "An ingredient names a food that does not exist"
+
+
+class NationalRecipeForbidden(RoleForbidden):
+    """Only admin writes national recipes (a kitchen manager reads them)."""
+
+    def __init__(self) -> None:
+        super().__init__("Only admin writes national recipes")
 
 
 @dataclass(frozen=True)
@@ -57,8 +88,8 @@ def _empty_nutrition() -> RecipeNutrition:
     return RecipeNutrition(nutrients=dict.fromkeys(NUTRIENTS, 0.0))
 
 
-def nutrition_of_recipes(
-    session: Session, *, recipe_ids: Collection[uuid.UUID]
+async def nutrition_of_recipes(
+    session: AsyncSession, *, recipe_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, RecipeNutrition]:
     """Per-portion nutrients, incompleteness and allergens of many recipes in two queries.
 
@@ -80,7 +111,7 @@ def nutrition_of_recipes(
         .group_by(col(RecipeIngredient.recipe_id))
     )
     allergens: dict[uuid.UUID, set[str]] = defaultdict(set)
-    allergen_rows = session.exec(
+    allergen_rows = await session.exec(
         select(RecipeIngredient.recipe_id, Food.allergens)
         .join(Food, col(Food.id) == col(RecipeIngredient.food_id))
         .where(col(RecipeIngredient.recipe_id).in_(ids))
@@ -88,7 +119,7 @@ def nutrition_of_recipes(
     for recipe_id, food_allergens in allergen_rows:
         allergens[recipe_id].update(food_allergens or [])
     result = {rid: _empty_nutrition() for rid in ids}
-    for row in session.exec(stmt):
+    for row in await session.exec(stmt):
         recipe_id, values = row[0], row[1:]
         totals = {n: float(values[2 * i] or 0.0) for i, n in enumerate(NUTRIENTS)}
         incomplete = sorted(n for i, n in enumerate(NUTRIENTS) if values[2 * i + 1])
@@ -109,58 +140,76 @@ def recipe_visibility(principal: Principal) -> ColumnElement[bool]:
     return or_(col(Recipe.kitchen_id).is_(None), col(Recipe.kitchen_id).in_(kitchens_in_scope))
 
 
-def unavailable_recipes(
-    session: Session, *, kitchen_id: uuid.UUID, recipe_ids: Collection[uuid.UUID]
+async def recipe_tag(session: AsyncSession, recipe: Recipe, _: Any = None) -> str:
+    """A recipe's ETag: its version, and the reference data's (its foods' nutrients)."""
+    return version_tag("recipes", recipe.id, recipe.version, await reference_version(session))
+
+
+# ---- what menus ask of recipes ---------------------------------------------------------------
+
+
+def _usable_by(kitchen_id: uuid.UUID) -> ColumnElement[bool]:
+    return or_(col(Recipe.kitchen_id).is_(None), col(Recipe.kitchen_id) == kitchen_id)
+
+
+async def unavailable_recipes(
+    session: AsyncSession, *, kitchen_id: uuid.UUID, recipe_ids: Collection[uuid.UUID]
 ) -> list[uuid.UUID]:
-    """The ids a menu of `kitchen_id` may not use: unknown, or another kitchen's recipe."""
+    """The ids a menu of `kitchen_id` may not use: unknown, or another kitchen's recipe.
+
+    The usable ones stay share-locked until the transaction ends, so none of them can be
+    deleted between this check and the menu's items being written.
+    """
     wanted = set(recipe_ids)
     if not wanted:
         return []
-    usable = session.exec(
-        select(Recipe.id).where(
-            col(Recipe.id).in_(wanted),
-            or_(col(Recipe.kitchen_id).is_(None), col(Recipe.kitchen_id) == kitchen_id),
-        )
-    ).all()
+    stmt = (
+        select(Recipe.id)
+        .where(col(Recipe.id).in_(wanted), _usable_by(kitchen_id))
+        .order_by(col(Recipe.id))
+        .with_for_update(read=True)
+    )
+    usable = (await session.exec(stmt)).all()
     return sorted(wanted - set(usable), key=str)
 
 
-def readable_recipe(session: Session, *, principal: Principal, recipe_id: uuid.UUID) -> Recipe:
-    """A recipe the caller may read, else 404 (also for another kitchen's recipe)."""
-    recipe = session.get(Recipe, recipe_id)
-    if recipe is None:
-        raise NotFound("Recipe")
-    if recipe.kitchen_id is not None:
-        kitchen = session.get(Kitchen, recipe.kitchen_id)
-        if kitchen is None or not principal.can_see_kitchen(kitchen.id, kitchen.region_code):
-            raise NotFound("Recipe")
-    return recipe
+async def lock_recipes(session: AsyncSession, recipe_ids: Collection[uuid.UUID]) -> None:
+    """Lock recipes for the transaction, in id order: their ingredients cannot change
+    until it ends (a menu's approval records the nutrients they give now)."""
+    if recipe_ids:
+        stmt = (
+            select(Recipe.id)
+            .where(col(Recipe.id).in_(set(recipe_ids)))
+            .order_by(col(Recipe.id))
+            .with_for_update()
+        )
+        await session.exec(stmt)
 
 
-def _ensure_may_write_national(principal: Principal) -> None:
-    if principal.role is not Role.admin:
-        raise Forbidden("Only admin writes national recipes", code="role_forbidden")
+async def mark_in_approved_menu(session: AsyncSession, recipe_ids: Collection[uuid.UUID]) -> None:
+    """Record that an approved menu uses these recipes: from now on they may not change.
 
-
-def writable_recipe(session: Session, *, principal: Principal, recipe_id: uuid.UUID) -> Recipe:
-    """A recipe the caller may change: admin any; a manager their kitchens' recipes.
-
-    The caller's role was checked already. A manager gets 404 for another kitchen's
-    recipe and 403 for a national one (which they can read but not write).
+    Not a change of what the recipes say, so their versions (and ETags) stay.
     """
-    recipe = readable_recipe(session, principal=principal, recipe_id=recipe_id)
-    if recipe.kitchen_id is None:
-        _ensure_may_write_national(principal)
-    return recipe
+    if recipe_ids:
+        await session.execute(
+            update(Recipe)
+            .where(col(Recipe.id).in_(set(recipe_ids)), col(Recipe.in_approved_menu).is_(False))
+            .values(in_approved_menu=True)
+            .execution_options(synchronize_session=False)
+        )
 
 
-def _ingredients_of(
-    session: Session, recipe_ids: Sequence[uuid.UUID]
+# ---- reading -------------------------------------------------------------------------------
+
+
+async def _ingredients_of(
+    session: AsyncSession, recipe_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[IngredientPublic]]:
     result: dict[uuid.UUID, list[IngredientPublic]] = defaultdict(list)
     if not recipe_ids:
         return result
-    rows = session.exec(
+    rows = await session.exec(
         select(RecipeIngredient, Food.code, Food.name)
         .join(Food, col(Food.id) == col(RecipeIngredient.food_id))
         .where(col(RecipeIngredient.recipe_id).in_(recipe_ids))
@@ -175,11 +224,11 @@ def _ingredients_of(
     return result
 
 
-def to_public_many(session: Session, recipes: Sequence[Recipe]) -> list[RecipePublic]:
+async def to_public_many(session: AsyncSession, recipes: Sequence[Recipe]) -> list[RecipePublic]:
     """The API shape of many recipes: three queries, whatever their number."""
     ids = [r.id for r in recipes]
-    nutrition = nutrition_of_recipes(session, recipe_ids=ids)
-    ingredients = _ingredients_of(session, ids)
+    nutrition = await nutrition_of_recipes(session, recipe_ids=ids)
+    ingredients = await _ingredients_of(session, ids)
     return [
         RecipePublic(
             id=r.id,
@@ -199,27 +248,58 @@ def to_public_many(session: Session, recipes: Sequence[Recipe]) -> list[RecipePu
     ]
 
 
-def to_public(session: Session, recipe: Recipe) -> RecipePublic:
+async def to_public(session: AsyncSession, recipe: Recipe) -> RecipePublic:
     """The API shape of one recipe."""
-    return to_public_many(session, [recipe])[0]
+    return (await to_public_many(session, [recipe]))[0]
 
 
-def _ensure_foods_exist(session: Session, ingredients: Sequence[IngredientIn]) -> None:
+async def _visible_kitchen(
+    session: AsyncSession, principal: Principal, kitchen_id: uuid.UUID
+) -> Kitchen:
+    kitchen = await session.get(Kitchen, kitchen_id)
+    if kitchen is None or not visible(principal, kitchen):
+        raise NotFound("Kitchen")
+    return kitchen
+
+
+async def list_recipes(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    kitchen_id: uuid.UUID | None,
+    search: str | None,
+    page: PageParams,
+) -> tuple[list[RecipePublic], str | None]:
+    """Recipes the caller may read; with `kitchen_id`, only that kitchen's own (404 when
+    the kitchen is outside the caller's scope)."""
+    stmt = select(Recipe).where(recipe_visibility(principal))
+    if kitchen_id is not None:
+        await _visible_kitchen(session, principal, kitchen_id)
+        stmt = stmt.where(Recipe.kitchen_id == kitchen_id)
+    if search:
+        stmt = stmt.where(col(Recipe.name).icontains(search, autoescape=True))
+    rows, cursor = await paginate(session, stmt, Recipe, page)
+    return await to_public_many(session, rows), cursor
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+
+async def _ensure_foods_exist(session: AsyncSession, ingredients: Sequence[IngredientIn]) -> None:
     wanted = {i.food_id for i in ingredients}
-    found = set(session.exec(select(Food.id).where(col(Food.id).in_(wanted))).all())
+    found = set((await session.exec(select(Food.id).where(col(Food.id).in_(wanted)))).all())
     for index, ingredient in enumerate(ingredients):
         if ingredient.food_id not in found:
-            raise Invalid(
+            raise UnknownFood(
                 f"Food {ingredient.food_id} does not exist",
                 loc=["body", "ingredients", index, "food_id"],
-                code="unknown_food",
             )
 
 
-def _replace_ingredients(
-    session: Session, recipe_id: uuid.UUID, ingredients: Sequence[IngredientIn]
+async def _replace_ingredients(
+    session: AsyncSession, recipe_id: uuid.UUID, ingredients: Sequence[IngredientIn]
 ) -> None:
-    session.exec(delete(RecipeIngredient).where(col(RecipeIngredient.recipe_id) == recipe_id))
+    await session.exec(delete(RecipeIngredient).where(col(RecipeIngredient.recipe_id) == recipe_id))
     for position, ingredient in enumerate(ingredients):
         session.add(
             RecipeIngredient(
@@ -231,84 +311,66 @@ def _replace_ingredients(
         )
 
 
-def create_recipe(session: Session, *, principal: Principal, data: RecipeCreate) -> Recipe:
+async def create_recipe(
+    session: AsyncSession, *, principal: Principal, data: RecipeCreate
+) -> Recipe:
     """A new recipe: national (admin only) or of a kitchen in the caller's care."""
     if data.kitchen_id is None:
-        _ensure_may_write_national(principal)
+        if principal.role is not Role.admin:
+            raise NationalRecipeForbidden()
     else:
-        visible_kitchen(session, principal, data.kitchen_id)
-    _ensure_foods_exist(session, data.ingredients)
+        kitchen = await _visible_kitchen(session, principal, data.kitchen_id)
+        await touch_kitchen(session, kitchen)
+    await _ensure_foods_exist(session, data.ingredients)
     recipe = Recipe(kitchen_id=data.kitchen_id, name=data.name, category=data.category.value)
     session.add(recipe)
-    session.flush()
-    _replace_ingredients(session, recipe.id, data.ingredients)
-    session.flush()
+    await session.flush()
+    await _replace_ingredients(session, recipe.id, data.ingredients)
+    await session.flush()
+    if recipe.kitchen_id is None:
+        # Last, after the foods' rows were key-locked by the ingredients: the same order
+        # as a food's own edit (food, then the reference version), so the two never deadlock.
+        await touch_reference(session)
     return recipe
 
 
-def list_recipes(
-    session: Session,
-    *,
-    principal: Principal,
-    kitchen_id: uuid.UUID | None,
-    search: str | None,
-    page: PageParams,
-) -> tuple[list[RecipePublic], str | None]:
-    """Recipes the caller may read; with `kitchen_id`, only that kitchen's own (404 when
-    the kitchen is outside the caller's scope)."""
-    stmt = select(Recipe).where(recipe_visibility(principal))
-    if kitchen_id is not None:
-        visible_kitchen(session, principal, kitchen_id)
-        stmt = stmt.where(Recipe.kitchen_id == kitchen_id)
-    if search:
-        stmt = stmt.where(col(Recipe.name).icontains(search, autoescape=True))
-    rows, cursor = paginate(session, stmt, Recipe, page)
-    return to_public_many(session, rows), cursor
+async def update_recipe(session: AsyncSession, *, recipe: Recipe, data: RecipeUpdate) -> Recipe:
+    """Apply the fields sent; 409 `recipe_in_use` once an approved menu uses the recipe.
 
-
-def _menu_use(session: Session, recipe_id: uuid.UUID, *, approved_only: bool) -> bool:
-    stmt = (
-        select(MenuItem.id)
-        .join(Menu, col(Menu.id) == col(MenuItem.menu_id))
-        .where(MenuItem.recipe_id == recipe_id)
-    )
-    if approved_only:
-        stmt = stmt.where(Menu.status == "approved")
-    return session.exec(stmt.limit(1)).first() is not None
-
-
-def update_recipe(session: Session, *, recipe: Recipe, data: RecipeUpdate) -> Recipe:
-    """Apply the fields sent; 409 `recipe_in_use` once an approved menu uses the recipe."""
+    The recipe's row is locked by the route's loader, so an approval that is marking it
+    has either finished (and this sees the mark) or waits for this edit to end.
+    """
     changes = data.model_dump(exclude_unset=True, exclude={"ingredients", "kitchen_id"})
     if "kitchen_id" in data.model_fields_set and data.kitchen_id != recipe.kitchen_id:
-        raise Invalid(
+        raise RecipeKitchenFixed(
             "A recipe cannot move to another kitchen; create a new one there",
             loc=["body", "kitchen_id"],
-            code="recipe_kitchen_fixed",
         )
-    if _menu_use(session, recipe.id, approved_only=True):
-        raise Conflict(
-            "An approved menu uses this recipe; copy it under a new name to change it",
-            code="recipe_in_use",
+    if recipe.in_approved_menu:
+        raise RecipeInUse(
+            "An approved menu uses this recipe; copy it under a new name to change it"
         )
     for name, value in changes.items():
-        if value is not None:
-            setattr(recipe, name, str(value))
+        setattr(recipe, name, str(value))
     if data.ingredients is not None:
-        _ensure_foods_exist(session, data.ingredients)
-        _replace_ingredients(session, recipe.id, data.ingredients)
-        # Ingredients live in their own table; touch the recipe so updated_at moves.
+        await _ensure_foods_exist(session, data.ingredients)
+        await _replace_ingredients(session, recipe.id, data.ingredients)
+        # Ingredients live in their own table; touch the recipe so its version moves.
         recipe.updated_at = utcnow()
     session.add(recipe)
-    session.flush()
+    await session.flush()
+    if recipe.kitchen_id is None:
+        await touch_reference(session)
     return recipe
 
 
-def delete_recipe(session: Session, *, recipe: Recipe) -> None:
+async def delete_recipe(session: AsyncSession, *, recipe: Recipe) -> None:
     """Delete a recipe no menu uses; 409 `recipe_in_use` otherwise (menus keep history)."""
-    if _menu_use(session, recipe.id, approved_only=False):
-        raise Conflict(
-            "A menu uses this recipe; remove it from the menu first", code="recipe_in_use"
-        )
-    session.delete(recipe)
-    session.flush()
+    national = recipe.kitchen_id is None
+    await session.delete(recipe)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a menu's item references it
+        raise RecipeInUse("A menu uses this recipe; remove it from the menu first") from exc
+    if national:
+        await touch_reference(session)

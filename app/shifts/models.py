@@ -2,22 +2,22 @@
 
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     StringConstraints,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 from pydantic import Field as PField
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field
 
-from app.core.models import IdTimestamps, Timestamps
-from app.core.schemas import AwareIsoDatetime
+from app.core.models import IdTimestamps, Timestamps, Versioned
+from app.core.schemas import INT_MAX, AwareIsoDatetime, Patch, not_blank
 from app.core.types import UTCDateTime
 from app.staff.models import StaffRole
 
@@ -25,12 +25,19 @@ MAX_SHIFT_LENGTH = timedelta(hours=12)
 # Statutory limit per ISO week: 40 regular hours plus 18 hours of overtime.
 WEEKLY_HOURS_LIMIT = 58
 
-ShiftName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Headcount = Annotated[int, PField(gt=0, strict=True)]
+ShiftName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(not_blank),
+]
+Headcount = Annotated[int, PField(gt=0, le=INT_MAX, strict=True)]
 Requirements = dict[StaffRole, Headcount]
 
 
-class Shift(IdTimestamps, table=True):
+class Shift(IdTimestamps, Versioned, table=True):
+    """A shift; its version moves with every change of its assignments too (they are part
+    of its representation)."""
+
     __tablename__ = "shifts"
 
     kitchen_id: uuid.UUID = Field(foreign_key="kitchens.id", index=True, ondelete="CASCADE")
@@ -94,7 +101,7 @@ class ShiftCreate(BaseModel):
         return ends_at
 
 
-class ShiftUpdate(BaseModel):
+class ShiftUpdate(Patch):
     """Fields to change; `requirements` replaces the whole object."""
 
     model_config = ConfigDict(
@@ -113,15 +120,6 @@ class ShiftUpdate(BaseModel):
     starts_at: AwareIsoDatetime | None = None
     ends_at: AwareIsoDatetime | None = None
     requirements: Requirements | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _fields_cannot_be_cleared(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for name, value in data.items():
-                if value is None:
-                    raise ValueError(f"{name} cannot be null")
-        return data
 
 
 class AssignmentCreate(BaseModel):

@@ -3,15 +3,17 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import Body, Query, Response, status
 
+from app.core.conditional import ConditionalDep
 from app.core.deps import SessionDep
-from app.core.openapi import conflicts
+from app.core.errors import problems
 from app.core.pagination import Page, PageDep
+from app.core.routing import api_router
 from app.core.schemas import IsoDate
-from app.kitchens.deps import ManagedKitchen
+from app.kitchens.access import ManagedKitchen
 from app.shifts import service
-from app.shifts.deps import ManagedAssignment, ManagedShift
+from app.shifts.access import ManagedAssignment, ManagedShift, StaffedShift, shift_tag
 from app.shifts.models import (
     AssignmentCreate,
     AssignmentPublic,
@@ -21,8 +23,18 @@ from app.shifts.models import (
     ShiftUpdate,
     Timesheet,
 )
+from app.shifts.service import (
+    AlreadyAssigned,
+    AttendanceRecorded,
+    CertificateExpired,
+    ClockState,
+    RoleNotRequired,
+    ShiftOverlap,
+    StaffInactive,
+    WeeklyHoursExceeded,
+)
 
-router = APIRouter(tags=["shifts"])
+router = api_router(tags=["shifts"])
 
 FromDate = Annotated[
     IsoDate | None, Query(alias="from", description="First kitchen-local date of the shift start")
@@ -38,46 +50,53 @@ OptionalClock = Annotated[ClockEvent | None, Body()]
     status_code=status.HTTP_201_CREATED,
     summary="Plan a shift with the roles it needs",
 )
-def create_shift(kitchen: ManagedKitchen, data: ShiftCreate, session: SessionDep) -> ShiftPublic:
-    return service.create_shift(session, kitchen=kitchen, data=data)
+async def create_shift(
+    kitchen: ManagedKitchen, data: ShiftCreate, session: SessionDep
+) -> ShiftPublic:
+    return await service.create_shift(session, kitchen=kitchen, data=data)
 
 
 @router.get("/kitchens/{kitchen_id}/shifts", summary="List a kitchen's shifts")
-def list_shifts(
+async def list_shifts(
     kitchen: ManagedKitchen,
     session: SessionDep,
     page: PageDep,
     from_: FromDate = None,
     to: ToDate = None,
 ) -> Page[ShiftPublic]:
-    items, cursor = service.list_shifts(session, kitchen=kitchen, first=from_, last=to, page=page)
+    items, cursor = await service.list_shifts(
+        session, kitchen=kitchen, first=from_, last=to, page=page
+    )
     return Page(items=items, next_cursor=cursor)
 
 
 @router.get("/shifts/{shift_id}", summary="Get a shift with its assignments and coverage")
-def get_shift(shift: ManagedShift, session: SessionDep) -> ShiftPublic:
-    return service.get_shift(session, shift=shift)
+async def get_shift(shift: ManagedShift, session: SessionDep, cond: ConditionalDep) -> ShiftPublic:
+    cond.tag(await shift_tag(session, shift, await service.kitchen_of(session, shift)))
+    return await service.get_shift(session, shift=shift)
 
 
 @router.patch(
     "/shifts/{shift_id}",
     summary="Change a shift's name, times or requirements",
-    responses=conflicts(
-        "shift_overlap", "certificate_expired", "weekly_hours_exceeded", "role_not_required"
-    ),
+    responses=problems(ShiftOverlap, CertificateExpired, WeeklyHoursExceeded, RoleNotRequired),
 )
-def update_shift(shift: ManagedShift, data: ShiftUpdate, session: SessionDep) -> ShiftPublic:
-    return service.update_shift(session, shift=shift, data=data)
+async def update_shift(
+    shift: ManagedShift, data: ShiftUpdate, session: SessionDep, cond: ConditionalDep
+) -> ShiftPublic:
+    public = await service.update_shift(session, shift=shift, data=data)
+    cond.tag(await shift_tag(session, shift, await service.kitchen_of(session, shift)))
+    return public
 
 
 @router.delete(
     "/shifts/{shift_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a shift and its assignments",
-    responses=conflicts("attendance_recorded"),
+    responses=problems(AttendanceRecorded),
 )
-def delete_shift(shift: ManagedShift, session: SessionDep) -> Response:
-    service.delete_shift(session, shift=shift)
+async def delete_shift(shift: ManagedShift, session: SessionDep) -> Response:
+    await service.delete_shift(session, shift=shift)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -85,66 +104,66 @@ def delete_shift(shift: ManagedShift, session: SessionDep) -> Response:
     "/shifts/{shift_id}/assignments",
     status_code=status.HTTP_201_CREATED,
     summary="Assign a staff member to a shift",
-    responses=conflicts(
-        "staff_inactive",
-        "already_assigned",
-        "shift_overlap",
-        "certificate_expired",
-        "weekly_hours_exceeded",
-        "role_not_required",
+    responses=problems(
+        StaffInactive,
+        AlreadyAssigned,
+        ShiftOverlap,
+        CertificateExpired,
+        WeeklyHoursExceeded,
+        RoleNotRequired,
     ),
 )
-def create_assignment(
-    shift: ManagedShift, data: AssignmentCreate, session: SessionDep
+async def create_assignment(
+    shift: StaffedShift, data: AssignmentCreate, session: SessionDep
 ) -> AssignmentPublic:
-    assignment = service.assign(session, shift=shift, staff_id=data.staff_id)
-    return AssignmentPublic.model_validate(assignment, from_attributes=True)
+    assignment = await service.assign(session, shift=shift, staff_id=data.staff_id)
+    return AssignmentPublic.model_validate(assignment)
 
 
 @router.delete(
     "/shifts/{shift_id}/assignments/{assignment_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Take a staff member off a shift",
-    responses=conflicts("attendance_recorded"),
+    summary="Take a staff member off a shift (refused once they clocked in)",
+    responses=problems(AttendanceRecorded),
 )
-def delete_assignment(
-    shift: ManagedShift, assignment_id: uuid.UUID, session: SessionDep
+async def delete_assignment(
+    shift_id: uuid.UUID, assignment: ManagedAssignment, session: SessionDep
 ) -> Response:
-    service.unassign(session, shift=shift, assignment_id=assignment_id)
+    await service.unassign(session, assignment=assignment, shift_id=shift_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(
     "/assignments/{assignment_id}/clock-in",
     summary="Clock in (default: now)",
-    responses=conflicts("clock_state"),
+    responses=problems(ClockState),
 )
-def clock_in(
+async def clock_in(
     assignment: ManagedAssignment, session: SessionDep, data: OptionalClock = None
 ) -> AssignmentPublic:
     at = data.at if data is not None else None
-    assignment = service.clock_in(session, assignment=assignment, at=at)
-    return AssignmentPublic.model_validate(assignment, from_attributes=True)
+    assignment = await service.clock_in(session, assignment=assignment, at=at)
+    return AssignmentPublic.model_validate(assignment)
 
 
 @router.post(
     "/assignments/{assignment_id}/clock-out",
     summary="Clock out (default: now)",
-    responses=conflicts("clock_state"),
+    responses=problems(ClockState),
 )
-def clock_out(
+async def clock_out(
     assignment: ManagedAssignment, session: SessionDep, data: OptionalClock = None
 ) -> AssignmentPublic:
     at = data.at if data is not None else None
-    assignment = service.clock_out(session, assignment=assignment, at=at)
-    return AssignmentPublic.model_validate(assignment, from_attributes=True)
+    assignment = await service.clock_out(session, assignment=assignment, at=at)
+    return AssignmentPublic.model_validate(assignment)
 
 
 @router.get(
     "/kitchens/{kitchen_id}/timesheet",
     summary="Shifts and hours per staff member (default: the current ISO week)",
 )
-def get_timesheet(
+async def get_timesheet(
     kitchen: ManagedKitchen, session: SessionDep, from_: FromDate = None, to: ToDate = None
 ) -> Timesheet:
-    return service.timesheet(session, kitchen=kitchen, first=from_, last=to)
+    return await service.timesheet(session, kitchen=kitchen, first=from_, last=to)

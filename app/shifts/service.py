@@ -6,6 +6,15 @@ An assignment is refused by the first rule that fails, in this order:
 `weekly_hours_exceeded`. Changing a shift's times or requirements re-checks the rules
 that the change can break for everyone already assigned, in the same order.
 
+Concurrent writes of one kitchen run one after the other: every write loader locks what
+it loads and counts the write in its kitchen's row (app/kitchens/access.py), so the rules
+below read every write that committed before them (two managers assigning one person to
+overlapping shifts: the second sees the first). Attendance, once recorded, is never lost:
+an assignment or shift with a clock-in cannot be deleted (409 `attendance_recorded`).
+
+A shift's assignments are part of its representation: each change of them touches the
+shift, so its version (and ETag) moves.
+
 Kitchen-local dates (of a shift's start) decide certificates, ISO weeks and the date
 filters; everything is stored and returned in UTC.
 """
@@ -19,16 +28,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, extract, func, or_
-from sqlalchemy import select as sa_select
+from sqlalchemy import ColumnElement, and_, case, extract, func, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.db import table_of
 from app.core.errors import Conflict, Invalid, NotFound
+from app.core.localtime import iso_week, local_date, local_today
 from app.core.pagination import PageParams, paginate
 from app.core.types import utcnow
 from app.kitchens.models import Kitchen
+from app.shifts import queries
 from app.shifts.models import (
     WEEKLY_HOURS_LIMIT,
     Assignment,
@@ -44,8 +54,52 @@ from app.staff.models import FOOD_HANDLING_ROLES, Staff, StaffRole
 
 MAX_RANGE_DAYS = 366
 _WEEK_LIMIT_SECONDS = WEEKLY_HOURS_LIMIT * 3600
-# For reads that need only columns (the shapes the API returns): no ORM objects to build.
-_shifts, _assignments = table_of(Shift), table_of(Assignment)
+
+
+# Problems ------------------------------------------------------------------------------
+
+
+class StaffInactive(Conflict):
+    code = "staff_inactive"
+    description = "The staff member is deactivated"
+
+
+class AlreadyAssigned(Conflict):
+    code = "already_assigned"
+    description = "The staff member is already on this shift"
+
+
+class RoleNotRequired(Conflict):
+    code = "role_not_required"
+    description = "The shift's requirements do not name the staff member's role"
+
+
+class CertificateExpired(Conflict):
+    code = "certificate_expired"
+    description = (
+        "A food-handling role without a food handler certificate valid on the shift's "
+        "kitchen-local date"
+    )
+
+
+class ShiftOverlap(Conflict):
+    code = "shift_overlap"
+    description = "The staff member is already on another shift at that time"
+
+
+class WeeklyHoursExceeded(Conflict):
+    code = "weekly_hours_exceeded"
+    description = "The staff member's hours in the ISO week would exceed 58 (40 + 18 overtime)"
+
+
+class AttendanceRecorded(Conflict):
+    code = "attendance_recorded"
+    description = "Someone clocked in on it: the attendance stays for the timesheet"
+
+
+class ClockState(Conflict):
+    code = "clock_state"
+    description = "Clock-out before clock-in, before the clock-in time, or twice"
 
 
 # Kitchen-local time ------------------------------------------------------------------
@@ -56,22 +110,11 @@ def kitchen_zone(kitchen: Kitchen) -> ZoneInfo:
     return ZoneInfo(kitchen.timezone)
 
 
-def local_date(moment: datetime, zone: ZoneInfo) -> date:
-    """The date on the kitchen's wall calendar at `moment`."""
-    return moment.astimezone(zone).date()
-
-
 def local_days_to_utc(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC bounds [start, end) of the kitchen-local days `first` to `last` inclusive."""
     start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     return start, end
-
-
-def iso_week_of(day: date) -> tuple[date, date]:
-    """Monday and Sunday of the ISO week holding `day`."""
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
 
 
 def _clock(moment: datetime, zone: ZoneInfo) -> str:
@@ -90,7 +133,7 @@ def _hours_text(seconds: float) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
-def _duration_seconds(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
+def _duration_seconds(session: AsyncSession, start: Any, end: Any) -> ColumnElement[Any]:
     """SQL for the seconds from `start` to `end`, on SQLite and PostgreSQL alike."""
     if session.get_bind().dialect.name == "sqlite":
         # julianday is a double: rounding to the millisecond makes sums of whole minutes exact.
@@ -98,51 +141,29 @@ def _duration_seconds(session: Session, start: Any, end: Any) -> ColumnElement[A
     return extract("epoch", end - start)
 
 
-# Loading and locking ------------------------------------------------------------------
+async def kitchen_of(session: AsyncSession, shift: Shift) -> Kitchen:
+    """The kitchen of a shift a loader has just read (from the session, no statement)."""
+    return await _kitchen_of(session, shift.kitchen_id)
 
 
-def _lock_shift(session: Session, shift_id: uuid.UUID) -> Shift:
-    """The shift, row-locked on PostgreSQL so its assignments change one request at a time."""
-    shift = session.get(Shift, shift_id, with_for_update=True, populate_existing=True)
-    if shift is None:
-        raise NotFound("Shift")
-    return shift
-
-
-def _lock_staff(session: Session, staff_ids: Iterable[uuid.UUID]) -> list[Staff]:
-    """Staff rows locked in id order, so two requests never wait on each other in a cycle.
-
-    Every check of a person's other shifts runs after this lock: two managers assigning
-    the same person at the same moment are served one after the other (on SQLite the
-    write transaction already holds the database lock).
-    """
-    ids = sorted(set(staff_ids))
-    if not ids:
-        return []
-    stmt = (
-        select(Staff)
-        .where(col(Staff.id).in_(ids))
-        .order_by(col(Staff.id))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return list(session.exec(stmt).all())
-
-
-def _lock_assignment(session: Session, assignment_id: uuid.UUID) -> Assignment:
-    assignment = session.get(
-        Assignment, assignment_id, with_for_update=True, populate_existing=True
-    )
-    if assignment is None:
-        raise NotFound("Assignment")
-    return assignment
-
-
-def _kitchen_of(session: Session, shift: Shift) -> Kitchen:
-    kitchen = session.get(Kitchen, shift.kitchen_id)  # already in the identity map
+async def _kitchen_of(session: AsyncSession, kitchen_id: uuid.UUID) -> Kitchen:
+    kitchen = await session.get(Kitchen, kitchen_id)
     if kitchen is None:
         raise NotFound("Kitchen")
     return kitchen
+
+
+async def _shift_of(session: AsyncSession, assignment: Assignment) -> Shift:
+    shift = await session.get(Shift, assignment.shift_id)
+    if shift is None:
+        raise NotFound("Assignment")
+    return shift
+
+
+def _touch(session: AsyncSession, shift: Shift) -> None:
+    """Count a change of the shift's assignments as a change of the shift (its ETag)."""
+    shift.updated_at = utcnow()
+    session.add(shift)
 
 
 # The rules ----------------------------------------------------------------------------
@@ -167,11 +188,10 @@ class _Window:
 
 def _window(kitchen: Kitchen, starts_at: datetime, ends_at: datetime) -> _Window:
     zone = kitchen_zone(kitchen)
-    day = local_date(starts_at, zone)
-    monday, sunday = iso_week_of(day)
+    day = local_date(starts_at, kitchen.timezone)
+    monday, sunday, week = iso_week(day)
     week_start, week_end = local_days_to_utc(monday, sunday, zone)
-    year, week, _ = day.isocalendar()
-    label = f"{year}-W{week:02d} ({monday:%a %Y-%m-%d} to {sunday:%a %Y-%m-%d})"
+    label = f"{week} ({monday:%a %Y-%m-%d} to {sunday:%a %Y-%m-%d})"
     return _Window(starts_at, ends_at, zone, day, week_start, week_end, label)
 
 
@@ -182,24 +202,22 @@ def _check_certificates(people: Sequence[tuple[Staff, str]], window: _Window) ->
             continue
         expires = staff.food_handler_cert_expires_on
         if expires is None:
-            raise Conflict(
+            raise CertificateExpired(
                 f"{staff.full_name} ({role}) has no food handler certificate on record; "
                 f"record one valid on {window.local_date} or choose someone else",
-                code="certificate_expired",
                 extra={"staff_id": str(staff.id), "expires_on": None},
             )
         if expires < window.local_date:
-            raise Conflict(
+            raise CertificateExpired(
                 f"The food handler certificate of {staff.full_name} ({role}) expired on "
                 f"{expires}, before this shift's date {window.local_date}; renew it or "
                 "choose someone else",
-                code="certificate_expired",
                 extra={"staff_id": str(staff.id), "expires_on": expires.isoformat()},
             )
 
 
-def _check_overlaps(
-    session: Session,
+async def _check_overlaps(
+    session: AsyncSession,
     staff: Sequence[Staff],
     window: _Window,
     *,
@@ -219,23 +237,22 @@ def _check_overlaps(
         .order_by(col(Assignment.starts_at), col(Assignment.id))
         .limit(1)
     )
-    row = session.exec(stmt).first()
+    row = (await session.exec(stmt)).first()
     if row is None:
         return
     other, other_name = row
     zone = window.zone
-    raise Conflict(
+    raise ShiftOverlap(
         f"{names[other.staff_id]} is already on shift '{other_name}' from "
         f"{_clock(other.starts_at, zone)} to {_clock(other.ends_at, zone)}, which overlaps "
         f"{_clock(window.starts_at, zone)} to {_clock(window.ends_at, zone)}; "
         "remove them from that shift first or choose someone else",
-        code="shift_overlap",
         extra={"staff_id": str(other.staff_id), "conflicting_shift_id": str(other.shift_id)},
     )
 
 
-def _check_weekly_hours(
-    session: Session,
+async def _check_weekly_hours(
+    session: AsyncSession,
     staff: Sequence[Staff],
     window: _Window,
     *,
@@ -254,17 +271,16 @@ def _check_weekly_hours(
         )
         .group_by(col(Assignment.staff_id))
     )
-    already = {staff_id: float(total or 0) for staff_id, total in session.exec(stmt).all()}
+    already = {staff_id: float(total or 0) for staff_id, total in (await session.exec(stmt)).all()}
     for person in sorted(staff, key=lambda s: s.id):
         before = already.get(person.id, 0.0)
         total = before + window.seconds
         if round(total, 3) > _WEEK_LIMIT_SECONDS:
-            raise Conflict(
+            raise WeeklyHoursExceeded(
                 f"{person.full_name} already has {_hours_text(before)} in ISO week "
                 f"{window.week_label}; this shift ({_hours_text(window.seconds)}) would bring "
                 f"the week to {_hours_text(total)}, over the limit of {WEEKLY_HOURS_LIMIT} h "
                 "(40 regular + 18 overtime); choose someone else or shorten a shift",
-                code="weekly_hours_exceeded",
                 extra={
                     "staff_id": str(person.id),
                     "week_hours": _hours(total),
@@ -276,54 +292,30 @@ def _check_weekly_hours(
 # Shifts -------------------------------------------------------------------------------
 
 
-def _assignments_of(
-    session: Session, shift_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Assignment]]:
-    """The assignments of many shifts in one query."""
-    result: dict[uuid.UUID, list[Assignment]] = defaultdict(list)
-    if shift_ids:
-        stmt = (
-            select(Assignment)
-            .where(col(Assignment.shift_id).in_(shift_ids))
-            .order_by(col(Assignment.created_at), col(Assignment.id))
-        )
-        for assignment in session.exec(stmt):
-            result[assignment.shift_id].append(assignment)
-    return result
-
-
-# Built once: constructing a statement costs more than running it (SQLAlchemy caches the
-# compiled SQL, not the construction), and these run on every shift and day view.
-_ASSIGNMENT_ROWS = (
-    sa_select(_assignments)
-    .where(_assignments.c.shift_id.in_(bindparam("shift_ids", expanding=True)))
-    .order_by(_assignments.c.created_at, _assignments.c.id)
-)
-_DAY_SHIFT_ROWS = (
-    sa_select(_shifts)
-    .where(
-        _shifts.c.kitchen_id == bindparam("kitchen_id"),
-        _shifts.c.starts_at >= bindparam("start"),
-        _shifts.c.starts_at < bindparam("end"),
+async def _assignments_of(session: AsyncSession, shift_id: uuid.UUID) -> list[Assignment]:
+    """The assignments of one shift, as objects (to change them)."""
+    stmt = (
+        select(Assignment)
+        .where(Assignment.shift_id == shift_id)
+        .order_by(col(Assignment.created_at), col(Assignment.id))
     )
-    .order_by(_shifts.c.starts_at, _shifts.c.name)
-)
+    return list((await session.exec(stmt)).all())
 
 
-def _assignment_rows(
-    session: Session, shift_ids: Sequence[uuid.UUID]
+async def _assignment_rows(
+    session: AsyncSession, shift_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """The assignments of many shifts in one query, as plain rows (for reading only)."""
     result: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     if shift_ids:
-        params = {"shift_ids": list(shift_ids)}
-        for row in session.execute(_ASSIGNMENT_ROWS, params).mappings().all():
+        rows = await session.execute(queries.ASSIGNMENT_ROWS, {"shift_ids": list(shift_ids)})
+        for row in rows.mappings().all():
             result[row["shift_id"]].append(dict(row))
     return result
 
 
 def _to_public(
-    shift: dict[str, Any], assignments: list[dict[str, Any]], zone: ZoneInfo
+    shift: dict[str, Any], assignments: list[dict[str, Any]], timezone: str
 ) -> ShiftPublic:
     assigned = Counter(a["role"] for a in assignments)
     coverage = {
@@ -334,7 +326,7 @@ def _to_public(
     return ShiftPublic.model_validate(
         {
             **shift,
-            "local_date": local_date(shift["starts_at"], zone),
+            "local_date": local_date(shift["starts_at"], timezone),
             "assignments": assignments,
             "coverage": coverage,
             "fully_staffed": all(c["assigned"] >= c["required"] for c in coverage.values()),
@@ -342,30 +334,37 @@ def _to_public(
     )
 
 
-def shifts_public(
-    session: Session, *, kitchen: Kitchen, shifts: Sequence[Shift] | Sequence[dict[str, Any]]
+async def shifts_public(
+    session: AsyncSession,
+    *,
+    kitchen: Kitchen,
+    shifts: Sequence[Shift] | Sequence[dict[str, Any]],
 ) -> list[ShiftPublic]:
     """The API shape of a kitchen's shifts (objects or plain rows): one query for them all."""
     fields = [s if isinstance(s, dict) else s.model_dump() for s in shifts]
-    by_shift = _assignment_rows(session, [f["id"] for f in fields])
-    zone = kitchen_zone(kitchen)
-    return [_to_public(f, by_shift.get(f["id"], []), zone) for f in fields]
+    by_shift = await _assignment_rows(session, [f["id"] for f in fields])
+    return [_to_public(f, by_shift.get(f["id"], []), kitchen.timezone) for f in fields]
 
 
-def day_shifts_public(session: Session, *, kitchen: Kitchen, day: date) -> list[ShiftPublic]:
+async def day_shifts_public(
+    session: AsyncSession, *, kitchen: Kitchen, day: date
+) -> list[ShiftPublic]:
     """The shifts starting on one kitchen-local day, in start order, read as plain rows."""
     start, end = local_days_to_utc(day, day, kitchen_zone(kitchen))
     params = {"kitchen_id": kitchen.id, "start": start, "end": end}
-    rows = [dict(r) for r in session.execute(_DAY_SHIFT_ROWS, params).mappings().all()]
-    return shifts_public(session, kitchen=kitchen, shifts=rows)
+    rows = (await session.execute(queries.SHIFTS_STARTING, params)).mappings().all()
+    return await shifts_public(session, kitchen=kitchen, shifts=[dict(r) for r in rows])
 
 
-def get_shift(session: Session, *, shift: Shift) -> ShiftPublic:
+async def get_shift(session: AsyncSession, *, shift: Shift) -> ShiftPublic:
     """The API shape of one shift."""
-    return shifts_public(session, kitchen=_kitchen_of(session, shift), shifts=[shift])[0]
+    kitchen = await _kitchen_of(session, shift.kitchen_id)
+    return (await shifts_public(session, kitchen=kitchen, shifts=[shift]))[0]
 
 
-def create_shift(session: Session, *, kitchen: Kitchen, data: ShiftCreate) -> ShiftPublic:
+async def create_shift(
+    session: AsyncSession, *, kitchen: Kitchen, data: ShiftCreate
+) -> ShiftPublic:
     """A new shift of `kitchen` with nobody assigned yet."""
     shift = Shift(
         kitchen_id=kitchen.id,
@@ -375,8 +374,8 @@ def create_shift(session: Session, *, kitchen: Kitchen, data: ShiftCreate) -> Sh
         requirements={str(role): n for role, n in data.requirements.items()},
     )
     session.add(shift)
-    session.flush()
-    return shifts_public(session, kitchen=kitchen, shifts=[shift])[0]
+    await session.flush()
+    return _to_public(shift.model_dump(), [], kitchen.timezone)
 
 
 def _check_range(first: date, last: date) -> None:
@@ -388,8 +387,8 @@ def _check_range(first: date, last: date) -> None:
         )
 
 
-def list_shifts(
-    session: Session,
+async def list_shifts(
+    session: AsyncSession,
     *,
     kitchen: Kitchen,
     first: date | None,
@@ -405,14 +404,13 @@ def list_shifts(
         stmt = stmt.where(Shift.starts_at >= local_days_to_utc(first, first, zone)[0])
     if last is not None:
         stmt = stmt.where(Shift.starts_at < local_days_to_utc(last, last, zone)[1])
-    rows, cursor = paginate(session, stmt, Shift, page)
-    return shifts_public(session, kitchen=kitchen, shifts=rows), cursor
+    rows, cursor = await paginate(session, stmt, Shift, page)
+    return await shifts_public(session, kitchen=kitchen, shifts=rows), cursor
 
 
-def update_shift(session: Session, *, shift: Shift, data: ShiftUpdate) -> ShiftPublic:
+async def update_shift(session: AsyncSession, *, shift: Shift, data: ShiftUpdate) -> ShiftPublic:
     """Change a shift; the people on it must still fit every rule at the new times."""
-    kitchen = _kitchen_of(session, shift)
-    shift = _lock_shift(session, shift.id)
+    kitchen = await _kitchen_of(session, shift.kitchen_id)
     changes = data.model_dump(exclude_unset=True)
     starts_at: datetime = changes.get("starts_at", shift.starts_at).astimezone(UTC)
     ends_at: datetime = changes.get("ends_at", shift.ends_at).astimezone(UTC)
@@ -420,27 +418,26 @@ def update_shift(session: Session, *, shift: Shift, data: ShiftUpdate) -> ShiftP
     if problem:
         loc = "ends_at" if "ends_at" in changes else "starts_at"
         raise Invalid(problem, loc=["body", loc])
-    assignments = _assignments_of(session, [shift.id]).get(shift.id, [])
+    assignments = await _assignments_of(session, shift.id)
 
     if "requirements" in changes:
         requirements = {str(role): n for role, n in changes["requirements"].items()}
         orphaned = sorted({a.role for a in assignments} - set(requirements))
         if orphaned:
-            raise Conflict(
+            raise RoleNotRequired(
                 f"Staff are assigned to this shift as {', '.join(orphaned)}, which the new "
-                "requirements do not name; remove those assignments first",
-                code="role_not_required",
+                "requirements do not name; remove those assignments first"
             )
         shift.requirements = requirements
 
     moved = starts_at != shift.starts_at or ends_at != shift.ends_at
     if moved and assignments:
-        staff = _lock_staff(session, [a.staff_id for a in assignments])
+        staff = await _staff(session, [a.staff_id for a in assignments])
         by_id = {s.id: s for s in staff}
         window = _window(kitchen, starts_at, ends_at)
         _check_certificates([(by_id[a.staff_id], a.role) for a in assignments], window)
-        _check_overlaps(session, staff, window, exclude_shift_id=shift.id)
-        _check_weekly_hours(session, staff, window, exclude_shift_id=shift.id)
+        await _check_overlaps(session, staff, window, exclude_shift_id=shift.id)
+        await _check_weekly_hours(session, staff, window, exclude_shift_id=shift.id)
         for a in assignments:
             a.starts_at, a.ends_at = starts_at, ends_at
             session.add(a)
@@ -451,62 +448,69 @@ def update_shift(session: Session, *, shift: Shift, data: ShiftUpdate) -> ShiftP
     # requirements is a JSON column: reassigning marks it changed; touch updated_at as well.
     shift.updated_at = utcnow()
     session.add(shift)
-    session.flush()
-    return shifts_public(session, kitchen=kitchen, shifts=[shift])[0]
+    await session.flush()
+    return (await shifts_public(session, kitchen=kitchen, shifts=[shift]))[0]
 
 
 def _ensure_no_attendance(assignments: Iterable[Assignment], what: str) -> None:
     if any(a.clock_in_at is not None for a in assignments):
-        raise Conflict(
-            f"Attendance has been recorded on this {what}; it stays for the timesheet",
-            code="attendance_recorded",
+        raise AttendanceRecorded(
+            f"Attendance has been recorded on this {what}; it stays for the timesheet"
         )
 
 
-def delete_shift(session: Session, *, shift: Shift) -> None:
+async def delete_shift(session: AsyncSession, *, shift: Shift) -> None:
     """Delete a shift and its assignments, unless someone clocked in on it."""
-    shift = _lock_shift(session, shift.id)
-    _ensure_no_attendance(_assignments_of(session, [shift.id]).get(shift.id, []), "shift")
-    session.delete(shift)
-    session.flush()
+    _ensure_no_attendance(await _assignments_of(session, shift.id), "shift")
+    await session.delete(shift)
+    await session.flush()
 
 
 # Assignments --------------------------------------------------------------------------
 
 
-def assign(session: Session, *, shift: Shift, staff_id: uuid.UUID) -> Assignment:
+async def _staff(session: AsyncSession, staff_ids: Iterable[uuid.UUID]) -> list[Staff]:
+    """Staff members by id, in id order."""
+    ids = sorted(set(staff_ids))
+    if not ids:
+        return []
+    stmt = select(Staff).where(col(Staff.id).in_(ids)).order_by(col(Staff.id))
+    return list((await session.exec(stmt)).all())
+
+
+async def assign(session: AsyncSession, *, shift: Shift, staff_id: uuid.UUID) -> Assignment:
     """Put a staff member of the shift's kitchen on it, if every rule allows."""
-    kitchen = _kitchen_of(session, shift)
-    shift = _lock_shift(session, shift.id)
-    locked = _lock_staff(session, [staff_id])
-    if not locked or locked[0].kitchen_id != shift.kitchen_id:
+    kitchen = await _kitchen_of(session, shift.kitchen_id)
+    found = await _staff(session, [staff_id])
+    if not found or found[0].kitchen_id != shift.kitchen_id:
         raise NotFound("Staff")
-    staff = locked[0]
+    staff = found[0]
     if not staff.active:
-        raise Conflict(
-            f"{staff.full_name} is deactivated; re-activate them first or choose someone else",
-            code="staff_inactive",
+        raise StaffInactive(
+            f"{staff.full_name} is deactivated; re-activate them first or choose someone else"
         )
-    existing = session.exec(
-        select(Assignment).where(Assignment.shift_id == shift.id, Assignment.staff_id == staff.id)
+    existing = (
+        await session.exec(
+            select(Assignment).where(
+                Assignment.shift_id == shift.id, Assignment.staff_id == staff.id
+            )
+        )
     ).first()
     if existing is not None:
-        raise Conflict(
+        raise AlreadyAssigned(
             f"{staff.full_name} is already on this shift",
-            code="already_assigned",
             extra={"assignment_id": str(existing.id)},
         )
     if staff.role not in shift.requirements:
         needed = ", ".join(sorted(shift.requirements)) or "no roles"
-        raise Conflict(
+        raise RoleNotRequired(
             f"This shift needs {needed}; {staff.full_name} is a {staff.role}. "
-            "Add the role to the shift's requirements or choose someone else",
-            code="role_not_required",
+            "Add the role to the shift's requirements or choose someone else"
         )
     window = _window(kitchen, shift.starts_at, shift.ends_at)
     _check_certificates([(staff, staff.role)], window)
-    _check_overlaps(session, [staff], window, exclude_shift_id=shift.id)
-    _check_weekly_hours(session, [staff], window, exclude_shift_id=shift.id)
+    await _check_overlaps(session, [staff], window, exclude_shift_id=shift.id)
+    await _check_weekly_hours(session, [staff], window, exclude_shift_id=shift.id)
     assignment = Assignment(
         shift_id=shift.id,
         staff_id=staff.id,
@@ -515,66 +519,67 @@ def assign(session: Session, *, shift: Shift, staff_id: uuid.UUID) -> Assignment
         ends_at=shift.ends_at,
     )
     session.add(assignment)
+    _touch(session, shift)
     try:
-        session.flush()
+        await session.flush()
     except IntegrityError as exc:  # the unique (shift, staff) pair, should a race get here
-        raise Conflict(
-            f"{staff.full_name} is already on this shift", code="already_assigned"
-        ) from exc
+        raise AlreadyAssigned(f"{staff.full_name} is already on this shift") from exc
     return assignment
 
 
-def unassign(session: Session, *, shift: Shift, assignment_id: uuid.UUID) -> None:
+async def unassign(session: AsyncSession, *, assignment: Assignment, shift_id: uuid.UUID) -> None:
     """Take someone off a shift, unless they already clocked in on it."""
-    shift = _lock_shift(session, shift.id)
-    assignment = session.get(Assignment, assignment_id)
-    if assignment is None or assignment.shift_id != shift.id:
+    if assignment.shift_id != shift_id:
         raise NotFound("Assignment")
     _ensure_no_attendance([assignment], "assignment")
-    session.delete(assignment)
-    session.flush()
+    await session.delete(assignment)
+    _touch(session, await _shift_of(session, assignment))
+    await session.flush()
 
 
-def clock_in(session: Session, *, assignment: Assignment, at: datetime | None) -> Assignment:
+async def clock_in(
+    session: AsyncSession, *, assignment: Assignment, at: datetime | None
+) -> Assignment:
     """Record when the staff member started work on this shift."""
-    assignment = _lock_assignment(session, assignment.id)
+    shift = await _shift_of(session, assignment)
+    zone = kitchen_zone(await _kitchen_of(session, shift.kitchen_id))
     if assignment.clock_in_at is not None:
-        raise Conflict(
-            f"Already clocked in at {assignment.clock_in_at.isoformat()}", code="clock_state"
-        )
+        raise ClockState(f"Already clocked in at {_clock(assignment.clock_in_at, zone)}")
     assignment.clock_in_at = (at or utcnow()).astimezone(UTC)
     session.add(assignment)
-    session.flush()
+    _touch(session, shift)
+    await session.flush()
     return assignment
 
 
-def clock_out(session: Session, *, assignment: Assignment, at: datetime | None) -> Assignment:
+async def clock_out(
+    session: AsyncSession, *, assignment: Assignment, at: datetime | None
+) -> Assignment:
     """Record when the staff member stopped work; they must have clocked in before."""
-    assignment = _lock_assignment(session, assignment.id)
+    shift = await _shift_of(session, assignment)
+    zone = kitchen_zone(await _kitchen_of(session, shift.kitchen_id))
     if assignment.clock_in_at is None:
-        raise Conflict("Clock in before clocking out", code="clock_state")
+        raise ClockState("Clock in before clocking out")
     if assignment.clock_out_at is not None:
-        raise Conflict(
-            f"Already clocked out at {assignment.clock_out_at.isoformat()}", code="clock_state"
-        )
+        raise ClockState(f"Already clocked out at {_clock(assignment.clock_out_at, zone)}")
     moment = (at or utcnow()).astimezone(UTC)
     if moment < assignment.clock_in_at:
-        raise Conflict(
-            f"Clock-out {moment.isoformat()} is before the clock-in "
-            f"{assignment.clock_in_at.isoformat()}",
-            code="clock_state",
+        raise ClockState(
+            f"Clock-out {_clock(moment, zone)} is before the clock-in "
+            f"{_clock(assignment.clock_in_at, zone)}"
         )
     assignment.clock_out_at = moment
     session.add(assignment)
-    session.flush()
+    _touch(session, shift)
+    await session.flush()
     return assignment
 
 
 # Timesheet ----------------------------------------------------------------------------
 
 
-def timesheet(
-    session: Session, *, kitchen: Kitchen, first: date | None, last: date | None
+async def timesheet(
+    session: AsyncSession, *, kitchen: Kitchen, first: date | None, last: date | None
 ) -> Timesheet:
     """Shifts and hours per staff member for shifts starting on kitchen-local `first`..`last`.
 
@@ -583,7 +588,7 @@ def timesheet(
     """
     zone = kitchen_zone(kitchen)
     if first is None:
-        this_monday = iso_week_of(local_date(utcnow(), zone))[0]
+        this_monday = iso_week(local_today(kitchen.timezone))[0]
         first = this_monday if last is None else last - timedelta(days=6)
     if last is None:
         last = first + timedelta(days=6)
@@ -630,6 +635,6 @@ def timesheet(
             scheduled_hours=_hours(float(sched)),
             worked_hours=_hours(float(work)),
         )
-        for staff, count, sched, work in session.exec(stmt).all()
+        for staff, count, sched, work in (await session.exec(stmt)).all()
     ]
     return Timesheet(from_=first, to=last, items=items)

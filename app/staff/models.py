@@ -5,11 +5,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from sqlmodel import Field
 
 from app.core.models import IdTimestamps, Timestamps, Versioned
-from app.core.schemas import IsoDate, Patch, StrictBool
+from app.core.schemas import IsoDate, Patch, StrictBool, not_blank
 
 
 class StaffRole(StrEnum):
@@ -31,7 +31,11 @@ FOOD_HANDLING_ROLES = frozenset(
     {StaffRole.cook, StaffRole.cook_assistant, StaffRole.prep, StaffRole.portioning}
 )
 
-FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FullName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(not_blank),
+]
 # Loose on purpose: people write numbers as "0812-3456-7890" or "+62 812 3456 7890".
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\- ]{6,20}$")]
 

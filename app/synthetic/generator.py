@@ -29,7 +29,7 @@ from app.auth.models import Role
 from app.core.db import metadata
 from app.core.security import hash_password
 from app.menus.models import CheckStatus
-from app.menus.service import _group_check as group_check  # the service's own arithmetic
+from app.menus.service import group_check  # the service's own arithmetic
 from app.nutrition.models import NUTRIENTS, NutritionTarget, TargetGroup
 from app.synthetic.catalogue import (
     FAMILY_NAMES,
@@ -149,8 +149,37 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "dispatched_at", "sample_retained", "organoleptic_ok", "core_temp_c", "notes", "flags",
     ),
 }  # fmt: skip
+# Columns that start out the same in every generated row, appended to COLUMNS: version
+# counters (app/core/models.py) and the flag set once the menus exist (_MARK_APPROVED_USE).
+INITIAL: dict[str, tuple[tuple[str, object], ...]] = {
+    "recipes": (("version", 1), ("in_approved_menu", False)),
+    "kitchens": (("version", 1), ("data_version", 1)),
+    "users": (("version", 1), ("token_version", 1)),
+    **{
+        table: (("version", 1),)
+        for table in (
+            "schools", "staff", "shifts", "menus", "meal_count_days", "food_safety_checks",
+        )
+    },
+}
+# A recipe an approved menu uses may no longer change: mark those the approved menus use.
+_MARK_APPROVED_USE = (
+    "UPDATE recipes SET in_approved_menu = TRUE WHERE id IN ("
+    " SELECT menu_items.recipe_id FROM menu_items"
+    " JOIN menus ON menus.id = menu_items.menu_id WHERE menus.status = 'approved')"
+)
 # Per-kitchen tables, parents before children.
 KITCHEN_TABLES = tuple(t for t in COLUMNS if t not in ("recipes", "recipe_ingredients"))
+
+
+def _write(writer: BulkWriter, table: str, rows: list[Row]) -> int:
+    """Write rows of COLUMNS[table], with the table's INITIAL values appended."""
+    initial = INITIAL.get(table, ())
+    if not initial:
+        return writer.write(table, COLUMNS[table], rows)
+    values = tuple(value for _, value in initial)
+    columns = (*COLUMNS[table], *(name for name, _ in initial))
+    return writer.write(table, columns, ((*row, *values) for row in rows))
 
 
 def _uuid(rng: random.Random) -> Id:
@@ -226,8 +255,8 @@ def _load_reference(engine: Engine, writer: BulkWriter, rng: random.Random) -> R
                 else:
                     totals[nutrient] += grams / 100 * value
         by_category[category].append(RecipeInfo(recipe_id, totals, frozenset(incomplete)))
-    writer.write("recipes", COLUMNS["recipes"], recipe_rows)
-    writer.write("recipe_ingredients", COLUMNS["recipe_ingredients"], ingredient_rows)
+    _write(writer, "recipes", recipe_rows)
+    _write(writer, "recipe_ingredients", ingredient_rows)
 
     lunches = []
     for _ in range(MENU_POOL):
@@ -521,7 +550,8 @@ def generate(
             for index in range(start, stop):
                 builder.build(index, provinces[index])
             for table, rows in builder.take_rows().items():
-                written[table] += writer.write(table, COLUMNS[table], rows)
+                written[table] += _write(writer, table, rows)
             progress(stop - start)
+        writer.execute(_MARK_APPROVED_USE)
         writer.finish()
     return dict(written)

@@ -135,6 +135,12 @@ class BulkWriter:
         cur.close()
         return len(batch)
 
+    def execute(self, statement: str) -> None:
+        """Run one statement without parameters in the load's transaction."""
+        cur = self._raw.cursor()
+        cur.execute(statement)
+        cur.close()
+
     def finish(self) -> None:
         """Rebuild what was deferred, commit, and refresh the planner's statistics."""
         cur = self._raw.cursor()

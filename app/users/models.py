@@ -3,12 +3,12 @@
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from app.auth.models import Role
 from app.core.models import Timestamps
 from app.core.regions import RegionCode
-from app.core.schemas import Patch, StrictBool
+from app.core.schemas import Patch, StrictBool, not_blank
 
 Username = Annotated[
     str,
@@ -16,7 +16,8 @@ Username = Annotated[
         strip_whitespace=True, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$"
     ),
 ]
-Password = Annotated[str, StringConstraints(min_length=10, max_length=256)]
+# At least 10 characters, and not only spaces or invisible characters.
+Password = Annotated[str, StringConstraints(min_length=10, max_length=256), AfterValidator(not_blank)]
 
 
 class UserCreate(BaseModel):

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 Headers = dict[str, str]
 _seq = itertools.count(1)
@@ -24,18 +24,21 @@ def unique(prefix: str = "") -> str:
 
 @contextmanager
 def recorded_statements(app: FastAPI) -> Iterator[list[str]]:
-    """The SQL statements the app sends to its database inside the block."""
+    """The SQL statements the app sends to its database inside the block.
+
+    The app's engines are made per event loop (app/core/db.py), so this listens on every
+    engine: inside the block, only the app under test talks to a database.
+    """
     seen: list[str] = []
 
     def record(*args: Any) -> None:
         seen.append(args[2])
 
-    engine = app.state.engine
-    event.listen(engine, "before_cursor_execute", record)
+    event.listen(Engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(Engine, "before_cursor_execute", record)
 
 
 def bearer(token: str) -> Headers:
@@ -68,7 +71,7 @@ def make_user(
     client: TestClient, admin: Headers, role: str, **fields: Any
 ) -> tuple[dict[str, Any], Headers]:
     """A user created by admin and logged in: (user JSON, its headers)."""
-    password = "password-" + unique()
+    password = fields.pop("password", None) or "password-" + unique()
     body = {
         "username": unique("user"),
         "password": password,

@@ -52,10 +52,13 @@ def put_counts(
 def make_safety_check(
     client: TestClient, headers: Headers, kitchen_id: str, **fields: Any
 ) -> dict[str, Any]:
+    """A check of `service_date` (default 2026-03-02), cooked at 03:00 and dispatched at
+    06:00 WIB that day unless told otherwise."""
+    day = fields.get("service_date", "2026-03-02")
     body = {
-        "service_date": "2026-03-02",
-        "cooked_at": "2026-03-02T03:00:00+07:00",
-        "dispatched_at": "2026-03-02T06:00:00+07:00",
+        "service_date": day,
+        "cooked_at": f"{day}T03:00:00+07:00",
+        "dispatched_at": f"{day}T06:00:00+07:00",
         "sample_retained": True,
         "organoleptic_ok": True,
         "core_temp_c": 80.0,

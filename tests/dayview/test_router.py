@@ -208,3 +208,24 @@ def test_query_count_does_not_grow_with_the_kitchen(
     assert len(client.get(_url(large), headers=admin).json()["schools"]) == 30
     assert len(client.get(_url(large), headers=admin).json()["shifts"]) == 10
     assert counts[0] == counts[1], counts
+
+
+def test_if_none_match_answers_304_without_building_the_view(
+    app: FastAPI, client: TestClient, admin: dict[str, str]
+) -> None:
+    k = _busy_kitchen(client, admin, schools=3)
+    first = client.get(_url(k), headers=admin)
+    assert first.status_code == 200, first.text
+    tag = first.headers["etag"]
+    with recorded_statements(app) as seen:
+        cached = client.get(_url(k), headers={**admin, "If-None-Match": tag})
+    assert cached.status_code == 304 and cached.content == b""
+    assert cached.headers["etag"] == tag
+    view_tables = ("menus", "shifts", "assignments", "schools", "staff", "meal_count")
+    assert not [s for s in seen if any(f" {t}" in s for t in view_tables)], seen
+    # Another day, or a write to the kitchen's data, is another tag.
+    other_day = client.get(_url(k, DAY - timedelta(1)), headers={**admin, "If-None-Match": tag})
+    assert other_day.status_code == 200
+    make_staff(client, admin, k["id"])
+    moved = client.get(_url(k), headers={**admin, "If-None-Match": tag})
+    assert moved.status_code == 200 and moved.headers["etag"] != tag

@@ -1,5 +1,6 @@
 """Foods: the built-in catalogue, search, admin writes and validation (CONTRACT §5)."""
 
+import re
 from typing import Any
 
 import pytest
@@ -132,6 +133,12 @@ def test_create_food(client: TestClient, admin: dict[str, str]) -> None:
         ({"code": "X" * 33}, "code"),
         ({"name": " "}, "name"),
         ({"commodity": ""}, "commodity"),
+        # A required field sent as null: 422 on PATCH as on POST (issue 15, never ignored).
+        ({"name": None}, "name"),
+        ({"name": "\u200b\u2060\ufeff"}, "name"),
+        ({"commodity": " \u200b "}, "commodity"),
+        ({"food_group": None}, "food_group"),
+        ({"nutrients": None}, "nutrients"),
     ],
 )
 def test_bad_food_values_are_422(
@@ -206,3 +213,66 @@ def test_food_writes_are_admin_only(
         )
     assert_problem(client.post("/api/v1/foods", json=body), 401)
     assert client.get(f"/api/v1/foods/{food['id']}", headers=admin).json() == food
+
+
+def _search_rank(name: str, term: str) -> int:
+    """Where `term` occurs in `name`: 0 at the start, 1 as a whole word, 2 inside a word."""
+    name, term = name.lower(), term.lower()
+    if name.startswith(term):
+        return 0
+    if re.search(rf"(?<![0-9a-z]){re.escape(term)}(?![0-9a-z])", name):
+        return 1
+    return 2 if term in name else 3
+
+
+def _search_all(client: TestClient, term: str, headers: dict[str, str], limit: int) -> list[Any]:
+    """Every food a search finds, following next_cursor."""
+    found: list[Any] = []
+    params = {"search": term, "limit": str(limit)}
+    while True:
+        resp = client.get("/api/v1/foods", params=params, headers=headers)
+        assert resp.status_code == 200, resp.text
+        found.extend(resp.json()["items"])
+        if resp.json()["next_cursor"] is None:
+            return found
+        params["cursor"] = resp.json()["next_cursor"]
+
+
+def test_search_ranks_where_the_term_occurs(client: TestClient, admin: dict[str, str]) -> None:
+    """Issue 15: "ayam" (chicken) lists chicken dishes before spinach ("bayam")."""
+    fried_first = make_food(client, admin, {}, name="Ayam goreng kremes", food_group="meat")
+    spinach = make_food(client, admin, {}, name="Bayam jepang, rebus", food_group="vegetable")
+    soup = make_food(client, admin, {}, name="Sop (ayam) kampung", food_group="meat")
+    chicken = make_food(client, admin, {}, name="Ayam bakar madu", food_group="meat")
+    egg = make_food(client, admin, {}, name="Telur ayam asin", food_group="egg")
+    found = _search_all(client, "AYAM", admin, limit=1000)
+    names = [f["name"] for f in found]
+    ids = [f["id"] for f in found]
+    assert ids.index(chicken["id"]) < ids.index(soup["id"]) < ids.index(spinach["id"])
+    assert ids.index(egg["id"]) < ids.index(spinach["id"])
+    ranks = [_search_rank(n, "ayam") for n in names]
+    assert ranks == sorted(ranks) and 3 not in ranks
+    # Within a rank, by name (created later, listed first); pages follow the same order.
+    assert ids.index(chicken["id"]) < ids.index(fried_first["id"])
+    assert [f["id"] for f in _search_all(client, "ayam", admin, limit=2)] == ids
+    # A code-only match comes after every name match.
+    coded = make_food(client, admin, {}, code="AYAM-77", name="Pindang tongkol")
+    found = _search_all(client, "ayam", admin, limit=3)
+    assert found[-1]["id"] == coded["id"]
+    bad = client.get("/api/v1/foods", params={"search": "ayam", "cursor": "bm9wZQ"}, headers=admin)
+    assert_problem(bad, 422, "invalid_cursor")
+
+
+def test_food_etag_and_if_match(client: TestClient, admin: dict[str, str]) -> None:
+    food = make_food(client, admin, {"energy_kcal": 10})
+    url = f"/api/v1/foods/{food['id']}"
+    first = client.get(url, headers=admin)
+    tag = first.headers["etag"]
+    assert client.get(url, headers={**admin, "If-None-Match": tag}).status_code == 304
+    changed = client.patch(url, json={"name": "Tempe goreng"}, headers={**admin, "If-Match": tag})
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["etag"] != tag
+    assert client.get(url, headers=admin).headers["etag"] == changed.headers["etag"]
+    stale = client.patch(url, json={"name": "Tempe bacem"}, headers={**admin, "If-Match": tag})
+    assert_problem(stale, 412, "precondition_failed")
+    assert client.get(url, headers=admin).json()["name"] == "Tempe goreng"

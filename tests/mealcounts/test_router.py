@@ -147,6 +147,7 @@ def test_put_replaces_the_day_and_a_retry_leaves_one_set(
     ("count", "field"),
     [
         ({"planned": -1}, "planned"),
+        ({"prepared": 2**31}, "prepared"),  # above a 32-bit column (§11)
         ({"prepared": -1}, "prepared"),
         ({"served": -1}, "served"),
         ({"returned": -1}, "returned"),
@@ -386,3 +387,71 @@ def test_concurrent_puts_of_a_day_leave_one_complete_set(
     assert final["totals"]["planned"] == k * (k % 6 + 1)
     listing = client.get(f"/api/v1/kitchens/{world.a['id']}/meal-counts", headers=admin).json()
     assert [d["service_date"] for d in listing["items"]] == [day]
+
+
+def test_put_answers_with_the_etag_get_then_gives(
+    client: TestClient, world: OpsWorld, schools: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    s1, _ = schools
+    body = {"counts": [{"school_id": s1["id"], "target_group": "7-9"}]}
+    put = client.put(url(world), json=body, headers=world.manager_a)
+    assert put.status_code == 200, put.text
+    got = client.get(url(world), headers=world.health_a)
+    assert got.headers["etag"] == put.headers["etag"]
+    cached = client.get(
+        url(world), headers={**world.manager_a, "If-None-Match": got.headers["etag"]}
+    )
+    assert cached.status_code == 304
+    # The same counts again are a new report of the day: its tag moves.
+    again = client.put(url(world), json=body, headers=world.manager_a)
+    assert again.headers["etag"] != put.headers["etag"]
+    assert client.get(url(world), headers=world.manager_a).headers["etag"] == again.headers["etag"]
+
+
+def test_if_match_on_put_compares_with_the_days_tag(
+    client: TestClient, world: OpsWorld, schools: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    s1, _ = schools
+
+    def put(planned: int, if_match: str | None) -> Any:
+        headers = {**world.manager_a, **({"If-Match": if_match} if if_match else {})}
+        counts = [{"school_id": s1["id"], "target_group": "7-9", "planned": planned}]
+        return client.put(url(world), json={"counts": counts}, headers=headers)
+
+    # A day not reported yet has no tag to compare with: If-Match is ignored.
+    first = put(1, '"0123456789abcdef0123456789abcdef"')
+    assert first.status_code == 200, first.text
+    second = put(2, first.headers["etag"])
+    assert second.status_code == 200, second.text
+    assert_problem(put(3, first.headers["etag"]), 412, "precondition_failed")
+    stored = client.get(url(world), headers=world.manager_a)
+    assert stored.json()["totals"]["planned"] == 2
+    assert stored.headers["etag"] == second.headers["etag"]
+    assert put(4, "*").status_code == 200
+
+
+def test_every_rule_error_of_the_day_is_reported_at_once(
+    client: TestClient, world: OpsWorld, schools: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    s1, s2 = schools
+    foreign = make_school(client, world.admin, world.b["id"])
+    counts = [
+        {"school_id": s1["id"], "target_group": "7-9", "prepared": 5, "served": 6},
+        {"school_id": foreign["id"], "target_group": "7-9"},
+        {"school_id": s2["id"], "target_group": "7-9", "served": 3, "returned": 4},
+        {"school_id": s1["id"], "target_group": "7-9"},
+    ]
+    resp = client.put(url(world), json={"counts": counts}, headers=world.manager_a)
+    body = assert_problem(resp, 422, "school_not_in_kitchen")
+    assert [e["loc"] for e in body["errors"]] == [
+        ["body", "counts", 0, "served"],
+        ["body", "counts", 1, "school_id"],
+        ["body", "counts", 2, "returned"],
+        ["body", "counts", 3],
+    ]
+    del counts[1]
+    body = assert_problem(
+        client.put(url(world), json={"counts": counts}, headers=world.manager_a), 422
+    )
+    assert body["code"] == "validation_error" and len(body["errors"]) == 3
+    assert client.get(url(world), headers=world.manager_a).status_code == 404

@@ -1,6 +1,7 @@
 """Menus (CONTRACT §6): creation rules, listing, approval with override, locking, scope."""
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -145,20 +146,22 @@ def test_one_menu_per_kitchen_date_and_meal_type(
         "meal_type": "lunch",
         "items": [{"recipe_id": recipes["good"]["id"]}],
     }
-    assert_problem(
+    problem = assert_problem(
         client.post(menus_url(world), json=again, headers=world.admin), 409, "menu_exists"
     )
+    assert problem["menu_id"] == first["id"]  # issue 15: the conflict names the menu
     # Another meal type, another date, another kitchen: all fine.
     passing_menu(client, world, recipes, meal_type="snack")
-    passing_menu(client, world, recipes, service_date="2026-03-03")
+    next_day = passing_menu(client, world, recipes, service_date="2026-03-03")
     make_menu(client, world.manager_b, world.b["id"], [(recipes["good"]["id"], 1)])
     # Moving a menu onto a taken slot is the same conflict; onto a free one, fine.
     snack_url = f"/api/v1/menus/{first['id']}"
-    assert_problem(
+    taken = assert_problem(
         client.patch(snack_url, json={"service_date": "2026-03-03"}, headers=world.manager_a),
         409,
         "menu_exists",
     )
+    assert taken["menu_id"] == next_day["id"]
     moved = client.patch(snack_url, json={"meal_type": "breakfast"}, headers=world.manager_a)
     assert moved.status_code == 200 and moved.json()["meal_type"] == "breakfast"
 
@@ -190,6 +193,12 @@ def test_patch_replaces_items_and_factors(
         "recipe_not_available",
     )
     assert_problem(client.patch(url, json={"items": []}, headers=world.manager_a), 422)
+    # Issue 15: null on a field that may not be null is 422, not silently ignored.
+    for field in ("items", "portion_factors", "service_date", "meal_type"):
+        problem = assert_problem(
+            client.patch(url, json={field: None}, headers=world.manager_a), 422
+        )
+        assert problem["errors"][0]["loc"] == ["body", field]
     assert client.get(url, headers=world.manager_a).json()["items"] == patched["items"]
 
 
@@ -242,7 +251,9 @@ def test_failing_menu_needs_an_override_reason(
     assert problem["failing_groups"] == ["13-15-m"]
     problem = assert_problem(client.post(url, json={}, headers=world.manager_a), 409)
     assert problem["code"] == "nutrition_check_failed"
-    for short in ("too short", "  123456789  ", ""):
+    # Whitespace and invisible characters (zero-width spaces, joiners, BOMs) do not count.
+    invisible = ("\u200b" * 12, "\u200b\u200c\u200d\u2060\ufeff" * 3, "abc\u200b" * 3 + "\u00ad")
+    for short in ("too short", "  123456789  ", "", *invisible):
         assert_problem(
             client.post(url, json={"override_reason": short}, headers=world.manager_a), 422
         )
@@ -457,3 +468,133 @@ def test_concurrent_approvals_and_edits_take_turns(
     servings = final["items"][0]["servings"]
     energy = final["nutrition_check"]["groups"][0]["nutrients"]["energy_kcal"]["value"]
     assert energy == pytest.approx(100 * servings)
+
+
+def test_menu_etag_follows_what_it_reads(
+    client: TestClient, world: OpsWorld, recipes: dict[str, Any]
+) -> None:
+    """A menu's ETag moves with its own edits, its kitchen's data (recipe names) and the
+    reference data (national recipes); If-Match compares the same tag."""
+    menu = passing_menu(client, world, recipes)
+    url = f"/api/v1/menus/{menu['id']}"
+    tag = client.get(url, headers=world.manager_a).headers["etag"]
+    assert client.get(url, headers={**world.manager_a, "If-None-Match": tag}).status_code == 304
+    renamed = client.patch(
+        f"/api/v1/recipes/{recipes['good']['id']}",
+        json={"name": "Nasi telur dadar"},
+        headers=world.admin,
+    )
+    assert renamed.status_code == 200, renamed.text
+    after = client.get(url, headers={**world.manager_a, "If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["etag"] != tag
+    assert after.json()["items"][0]["recipe_name"] == "Nasi telur dadar"
+    stale = client.patch(
+        url, json={"meal_type": "snack"}, headers={**world.manager_a, "If-Match": tag}
+    )
+    assert_problem(stale, 412, "precondition_failed")
+    moved = client.patch(
+        url,
+        json={"meal_type": "snack"},
+        headers={**world.manager_a, "If-Match": after.headers["etag"]},
+    )
+    assert moved.status_code == 200, moved.text
+    assert client.get(url, headers=world.manager_a).headers["etag"] == moved.headers["etag"]
+
+
+ROUNDS = 10
+REASON = {"override_reason": "Uji balapan persetujuan"}
+Send = Callable[[httpx.Client], httpx.Response]
+
+
+def race(live_server: str, headers: dict[str, str], **requests: Send) -> dict[str, httpx.Response]:
+    """Send the requests at the same moment, each from its own thread and connection."""
+    answers: dict[str, httpx.Response] = {}
+    barrier = threading.Barrier(len(requests))
+
+    def run(name: str, send: Send) -> None:
+        with httpx.Client(base_url=live_server, headers=headers, timeout=30) as http:
+            barrier.wait()
+            answers[name] = send(http)
+
+    threads = [threading.Thread(target=run, args=item) for item in requests.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
+def outcome(resp: httpx.Response) -> tuple[int, str]:
+    return resp.status_code, resp.json()["code"] if resp.status_code >= 400 else ""
+
+
+@pytest.mark.postgres_only
+def test_menu_created_while_its_recipe_is_deleted(
+    client: TestClient, live_server: str, admin: dict[str, str]
+) -> None:
+    """Issue 15: one of the two wins, the other gets its problem, never a 500: the menu
+    (and the delete 409 `recipe_in_use`) or the delete (and the menu 422
+    `recipe_not_available`)."""
+    world = make_ops_world(client, admin)
+    food = make_food(client, admin, {"energy_kcal": 100, "protein_g": 10})
+    outcomes = []
+    for day in range(1, ROUNDS + 1):
+        recipe = make_recipe(client, admin, [(food["id"], 100)])
+        body = {
+            "service_date": f"2026-04-{day:02d}",
+            "meal_type": "lunch",
+            "items": [{"recipe_id": recipe["id"]}],
+        }
+        answers = race(
+            live_server,
+            admin,
+            menu=lambda http, body=body: http.post(menus_url(world), json=body),
+            delete=lambda http, rid=recipe["id"]: http.delete(f"/api/v1/recipes/{rid}"),
+        )
+        outcomes.append((outcome(answers["menu"]), outcome(answers["delete"])))
+    allowed = {
+        ((201, ""), (409, "recipe_in_use")),
+        ((422, "recipe_not_available"), (204, "")),
+    }
+    assert set(outcomes) <= allowed, outcomes
+    menus = list_all(client, menus_url(world), admin, limit=100)
+    assert len(menus) == sum(1 for menu, _ in outcomes if menu[0] == 201)
+
+
+@pytest.mark.postgres_only
+def test_approval_racing_a_grams_change_records_what_the_recipe_gives(
+    client: TestClient, live_server: str, admin: dict[str, str]
+) -> None:
+    """Issue 15: approving a menu while its (national) recipe's grams change. Either the
+    edit goes first and the approval's check sees it, or the approval goes first and the
+    edit is refused (409 `recipe_in_use`): the approved check always matches the recipe."""
+    world = make_ops_world(client, admin)
+    make_school(client, admin, world.a["id"], enrolment={"7-9": 10})
+    food = make_food(client, admin, {"energy_kcal": 357, "protein_g": 8})
+    triple = {"ingredients": [{"food_id": food["id"], "grams": 300}]}
+    outcomes = []
+    for day in range(1, ROUNDS + 1):
+        recipe = make_recipe(client, admin, [(food["id"], 100)])
+        menu = make_menu(
+            client,
+            world.manager_a,
+            world.a["id"],
+            [(recipe["id"], 1)],
+            service_date=f"2026-05-{day:02d}",
+        )
+        answers = race(
+            live_server,
+            admin,
+            approve=lambda http, mid=menu["id"]: http.post(
+                f"/api/v1/menus/{mid}/approve", json=REASON
+            ),
+            patch=lambda http, rid=recipe["id"]: http.patch(f"/api/v1/recipes/{rid}", json=triple),
+        )
+        result = (outcome(answers["approve"]), outcome(answers["patch"]))
+        outcomes.append(result)
+        approved = client.get(f"/api/v1/menus/{menu['id']}", headers=admin).json()
+        now = client.get(f"/api/v1/recipes/{recipe['id']}", headers=admin).json()
+        energy = approved["nutrition_check"]["groups"][0]["nutrients"]["energy_kcal"]["value"]
+        assert energy == pytest.approx(now["nutrients_per_portion"]["energy_kcal"]), result
+        assert energy == pytest.approx(357 if result[1][0] == 409 else 1071), result
+    assert set(outcomes) <= {((200, ""), (200, "")), ((200, ""), (409, "recipe_in_use"))}

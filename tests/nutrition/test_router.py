@@ -152,3 +152,46 @@ def test_bad_rules_are_422(
 def test_unknown_meal_type_in_rules_is_422(client: TestClient, admin: dict[str, str]) -> None:
     body = {**DEFAULT_RULES, "dinner": {"min_share": 0.3, "max_share": 0.35}}
     assert_problem(client.put("/api/v1/nutrition-rules", json=body, headers=admin), 422)
+
+
+def test_null_target_value_is_422(client: TestClient, admin: dict[str, str]) -> None:
+    """Issue 15: a null was silently ignored; now it is refused and nothing changes."""
+    before = _targets(client, admin)
+    for body in ({"energy_kcal": None}, {"label": None}):
+        resp = client.put("/api/v1/nutrition-targets/7-9", json=body, headers=admin)
+        assert_problem(resp, 422)
+    rules = {**DEFAULT_RULES, "snack": None}
+    assert_problem(client.put("/api/v1/nutrition-rules", json=rules, headers=admin), 422)
+    assert _targets(client, admin) == before
+    assert client.get("/api/v1/nutrition-rules", headers=admin).json() == DEFAULT_RULES
+
+
+def test_target_etag_and_if_match(client: TestClient, admin: dict[str, str]) -> None:
+    url = "/api/v1/nutrition-targets/7-9"
+    tag = client.get(url, headers=admin).headers["etag"]
+    assert client.get(url, headers={**admin, "If-None-Match": tag}).status_code == 304
+    changed = client.put(url, json={"iron_mg": 11}, headers={**admin, "If-Match": tag})
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["etag"] != tag
+    assert client.get(url, headers=admin).headers["etag"] == changed.headers["etag"]
+    stale = client.put(url, json={"iron_mg": 12}, headers={**admin, "If-Match": tag})
+    assert_problem(stale, 412, "precondition_failed")
+    assert client.get(url, headers=admin).json()["iron_mg"] == 11
+
+
+def test_rules_etag_and_if_match(client: TestClient, admin: dict[str, str]) -> None:
+    """The rules are one object of three rows: its tag moves when any row changes."""
+    url = "/api/v1/nutrition-rules"
+    tag = client.get(url, headers=admin).headers["etag"]
+    assert client.get(url, headers={**admin, "If-None-Match": tag}).status_code == 304
+    snack = {"snack": {"min_share": 0.12, "max_share": 0.15}}
+    changed = client.put(url, json=snack, headers={**admin, "If-Match": tag})
+    assert changed.status_code == 200, changed.text
+    new_tag = changed.headers["etag"]
+    assert new_tag != tag and client.get(url, headers=admin).headers["etag"] == new_tag
+    stale = client.put(url, json=DEFAULT_RULES, headers={**admin, "If-Match": tag})
+    assert_problem(stale, 412, "precondition_failed")
+    assert client.get(url, headers=admin).json()["snack"]["min_share"] == 0.12
+    # Sending the same shares again changes nothing, so the tag stays.
+    same = client.put(url, json=snack, headers={**admin, "If-Match": new_tag})
+    assert same.status_code == 200 and same.headers["etag"] == new_tag

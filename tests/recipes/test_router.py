@@ -1,17 +1,20 @@
 """Recipes: nutrients per portion, allergens, validation, ownership and scope (CONTRACT §5)."""
 
-import uuid
-from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, event
-from sqlmodel import Session
 
-from app.menus.models import Menu, MenuItem
-from tests.builders import assert_problem, list_all, make_api_key, make_kitchen, make_manager
+from tests.builders import (
+    assert_problem,
+    list_all,
+    make_api_key,
+    make_kitchen,
+    make_manager,
+    recorded_statements,
+)
 from tests.builders.foods import NUTRIENTS, make_food, make_recipe
+from tests.builders.menus import make_menu
 
 MISSING = "9b2e4f7a-0000-4000-8000-000000000000"
 
@@ -147,6 +150,7 @@ def test_grams_bounds(
         {"ingredients": None},
         {"category": "dessert"},
         {"name": ""},
+        {"name": "\u200b\u200c\u200d"},
         {"name": None},
         {"ingredients": [{"food_id": "not-a-uuid", "grams": 10}]},
         {"ingredients": [{"grams": 10}]},
@@ -330,31 +334,18 @@ def test_who_may_change_and_delete_recipes(
     assert client.delete(national_url, headers=admin).status_code == 204
 
 
-def _menu_using(database_url: str, kitchen_id: str, recipe_id: str, status: str) -> None:
-    """Menus are another domain's API; the rows are written directly to test the guard."""
-    engine = create_engine(database_url)
-    with Session(engine) as session:
-        menu = Menu(
-            kitchen_id=uuid.UUID(kitchen_id),
-            service_date=date(2026, 12, 1),
-            meal_type="lunch" if status == "approved" else "snack",
-            status=status,
-        )
-        session.add(menu)
-        session.flush()
-        session.add(MenuItem(menu_id=menu.id, recipe_id=uuid.UUID(recipe_id)))
-        session.commit()
-    engine.dispose()
-
-
-def test_recipe_in_use(
-    client: TestClient, admin: dict[str, str], world: dict[str, Any], database_url: str
-) -> None:
+def test_recipe_in_use(client: TestClient, admin: dict[str, str], world: dict[str, Any]) -> None:
     a = world["a"]["id"]
     drafted = make_recipe(client, admin, [(world["rice"]["id"], 100)], kitchen_id=a)
     approved = make_recipe(client, admin, [(world["rice"]["id"], 100)], kitchen_id=a)
-    _menu_using(database_url, a, drafted["id"], "draft")
-    _menu_using(database_url, a, approved["id"], "approved")
+    make_menu(client, admin, a, [(drafted["id"], 1)], meal_type="snack")
+    menu = make_menu(client, admin, a, [(approved["id"], 1)])
+    approval = client.post(
+        f"/api/v1/menus/{menu['id']}/approve",
+        json={"override_reason": "Uji resep yang dipakai menu"},
+        headers=admin,
+    )
+    assert approval.status_code == 200, approval.text
 
     approved_url = f"/api/v1/recipes/{approved['id']}"
     assert_problem(
@@ -368,6 +359,47 @@ def test_recipe_in_use(
     assert_problem(client.delete(drafted_url, headers=admin), 409, "recipe_in_use")
 
 
+def test_null_for_a_required_field_is_422_on_patch(
+    client: TestClient, admin: dict[str, str], world: dict[str, Any]
+) -> None:
+    """Issue 15: null was silently ignored on PATCH; only `kitchen_id` may be null."""
+    recipe = make_recipe(client, admin, [(world["rice"]["id"], 100)])
+    url = f"/api/v1/recipes/{recipe['id']}"
+    for body in ({"name": None}, {"category": None}, {"ingredients": None}):
+        problem = assert_problem(client.patch(url, json=body, headers=admin), 422)
+        assert problem["errors"][0]["loc"] == ["body", next(iter(body))]
+    # A national recipe sent back whole names its (absent) kitchen as null.
+    same = client.patch(url, json={"name": "Nasi", "kitchen_id": None}, headers=admin)
+    assert same.status_code == 200 and same.json()["kitchen_id"] is None
+    assert client.get(url, headers=admin).json()["ingredients"] == recipe["ingredients"]
+
+
+def test_recipe_etag_follows_its_foods(
+    client: TestClient, admin: dict[str, str], world: dict[str, Any]
+) -> None:
+    """A recipe's ETag moves with its own edits and with its foods' (reference data)."""
+    recipe = make_recipe(
+        client, world["manager_a"], [(world["egg"]["id"], 50)], kitchen_id=world["a"]["id"]
+    )
+    url = f"/api/v1/recipes/{recipe['id']}"
+    tag = client.get(url, headers=admin).headers["etag"]
+    assert client.get(url, headers={**admin, "If-None-Match": tag}).status_code == 304
+    food = client.patch(
+        f"/api/v1/foods/{world['egg']['id']}", json={"nutrients": {"sodium_mg": 142}}, headers=admin
+    )
+    assert food.status_code == 200, food.text
+    after = client.get(url, headers={**admin, "If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["etag"] != tag
+    assert after.json()["nutrients_per_portion"]["sodium_mg"] == pytest.approx(71.0)
+    stale = client.patch(url, json={"name": "Telur"}, headers={**admin, "If-Match": tag})
+    assert_problem(stale, 412, "precondition_failed")
+    current = after.headers["etag"]
+    renamed = client.patch(url, json={"name": "Telur"}, headers={**admin, "If-Match": current})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.headers["etag"] not in (tag, current)
+    assert client.get(url, headers=admin).headers["etag"] == renamed.headers["etag"]
+
+
 def test_nutrients_take_the_same_queries_for_any_number_of_ingredients(
     client: TestClient, admin: dict[str, str], app: Any
 ) -> None:
@@ -377,13 +409,7 @@ def test_nutrients_take_the_same_queries_for_any_number_of_ingredients(
     assert large["nutrients_per_portion"]["energy_kcal"] == pytest.approx(
         sum(10 / 100 * i for i in range(1, 31))
     )
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(app.state.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         client.get(f"/api/v1/recipes/{small['id']}", headers=admin)
         one = len(statements)
         statements.clear()
@@ -396,5 +422,3 @@ def test_nutrients_take_the_same_queries_for_any_number_of_ingredients(
         statements.clear()
         client.get("/api/v1/recipes", headers=admin)
         assert len(statements) == listing
-    finally:
-        event.remove(app.state.engine, "before_cursor_execute", count)

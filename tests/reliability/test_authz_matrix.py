@@ -468,6 +468,12 @@ ROUTES: list[Row] = [
     ),
     Row("GET", "/kitchens/{kitchen_id}/food-safety-checks", OPS_READ_A),
     Row("GET", "/food-safety-checks/{check_id}", OPS_READ_A),
+    Row(
+        "PATCH",
+        "/food-safety-checks/{check_id}",
+        STAFF_A,
+        body=lambda w: {"core_temp_c": 81.5, "notes": "Suhu diukur ulang"},
+    ),
     # the day view holds shifts, so only admin and the kitchen's managers
     Row("GET", "/kitchens/{kitchen_id}/today", STAFF_A),
     # integrations: offices of their region (another region's office sees no rows)
@@ -587,11 +593,17 @@ def test_documented_access_statuses_match_the_matrix(client: TestClient) -> None
     exactly where the matrix expects some caller to get them, and 404 wherever a caller
     outside kitchen A's scope gets it."""
     spec = client.get("/openapi.json").json()
+    access_codes = {"401": "not_authenticated", "403": "role_forbidden", "404": "not_found"}
     wrong = []
     for row in ROUTES:
         op = spec["paths"][API + row.path][row.method.lower()]
-        documented = {s for s in op["responses"] if s in {"401", "403", "404"}}
-        expected = {str(expected_status(row, p)) for p in PRINCIPALS} & {"401", "403", "404"}
-        if {"401", "403"} & documented != {"401", "403"} & expected or not expected <= documented:
+        documented = {
+            status
+            for status, code in access_codes.items()
+            if code in op["responses"].get(status, {}).get("x-problem-codes", [])
+        }
+        expected = {str(expected_status(row, p)) for p in PRINCIPALS} & set(access_codes)
+        # 404 is documented on every route that names an object, scoped or not.
+        if documented - {"404"} != expected - {"404"} or not expected <= documented:
             wrong.append(f"{row.method} {row.path}: documents {documented}, matrix {expected}")
     assert not wrong, "\n".join(wrong)

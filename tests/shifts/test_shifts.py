@@ -6,9 +6,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
-from tests.builders import assert_problem, list_all
+from tests.builders import assert_problem, list_all, recorded_statements
 from tests.builders.shifts import (
     assign,
     local,
@@ -71,9 +70,12 @@ def test_shift_length_limits(client: TestClient, world: dict[str, Any]) -> None:
         {"requirements": {"cook": 1.5}},
         {"requirements": {"cook": "2"}},
         {"requirements": {"cook": True}},
+        {"requirements": {"cook": 2**31}},  # above a 32-bit column (§11)
         {"name": ""},
+        {"name": "\u200b\u200b \u200b"},  # blank once invisible characters go (§11)
         {"name": "x" * 101},
         {"colour": "red"},
+        {"starts_at": "0001-01-01T02:00:00+07:00", "ends_at": "0001-01-01T10:00:00+07:00"},
     ],
 )
 def test_shift_validation(
@@ -173,18 +175,10 @@ def test_list_is_built_with_a_bounded_number_of_queries(
 ) -> None:
     k = world["a"]["id"]
     url = f"/api/v1/kitchens/{k}/shifts"
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
 
     def queries() -> int:
-        statements.clear()
-        event.listen(app.state.engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements(app) as statements:
             assert client.get(url, headers=admin).status_code == 200
-        finally:
-            event.remove(app.state.engine, "before_cursor_execute", count)
         return len(statements)
 
     cook = make_staff(client, admin, k)

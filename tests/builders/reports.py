@@ -1,4 +1,4 @@
-"""Builders for the integration reports: a small programme of kitchens, schools and callers."""
+"""Builders for the reports offices pull: a small programme of kitchens, schools and callers."""
 
 import csv
 import io

@@ -1,0 +1,1 @@
+"""Reports for health and agriculture offices, composed from the domains' query functions."""
