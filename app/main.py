@@ -16,7 +16,7 @@ from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.core.audit import install_audit_hooks
 from app.core.config import Settings, get_settings
-from app.core.db import Database
+from app.core.db import Database, begin_writing
 from app.core.edge import API_CSP, Edge
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.first_admin_username and settings.first_admin_password:
             try:
                 async with AsyncSession(database.engine, expire_on_commit=False) as session:
+                    await begin_writing(session)
                     created = await ensure_first_admin(
                         session,
                         username=settings.first_admin_username,

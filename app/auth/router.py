@@ -8,6 +8,7 @@ from app.auth import service
 from app.auth.deps import AnyPrincipal
 from app.auth.models import Me, Token
 from app.auth.throttle import TooManyLoginAttempts
+from app.core.db import begin_writing
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import DomainError, Invalid, InvalidCredentials, problems
 from app.core.routing import api_router
@@ -36,7 +37,8 @@ async def login(
 ) -> Token:
     """The one route whose work spans two transactions: the attempt is counted and
     committed before the password is checked, so no burst of guesses outruns the limit;
-    the outcome (and a failure's audit event) is committed whatever it is."""
+    the password is checked with no transaction open; the outcome (a failure's audit
+    event included) is committed whatever it is."""
     if not username or not password:
         raise Invalid(_FORM_HINT, loc=["body", "username" if not username else "password"])
     attempt = await service.begin_login(
@@ -47,8 +49,16 @@ async def login(
     )
     await session.commit()
     try:
+        ok = await service.check_password(attempt, password)
+    except HashingBusy:
+        await begin_writing(session)
+        await service.forget_attempt(session, attempt)
+        await session.commit()
+        raise
+    await begin_writing(session)
+    try:
         return await service.finish_login(
-            session, attempt, password=password, path=request.url.path, settings=settings
+            session, attempt, ok=ok, path=request.url.path, settings=settings
         )
     except DomainError:
         await session.commit()

@@ -109,28 +109,31 @@ async def begin_login(
     )
 
 
-async def finish_login(
-    session: AsyncSession, attempt: LoginAttempt, *, password: str, path: str, settings: Settings
-) -> Token:
-    """Check the password (within the process's hashing bound) and answer the attempt.
+async def check_password(attempt: LoginAttempt, password: str) -> bool:
+    """Whether the password is the account's, within the process's hashing bound (503
+    beyond it); the same time is spent when there is no such account."""
+    return await hashing.verify(password, attempt.password_hash)
 
-    A failure keeps the attempt counted and is audited; the caller commits either way, so
-    this raises only after everything is recorded: it returns the error to raise instead.
-    """
-    try:
-        ok = await hashing.verify(password, attempt.password_hash)
-    except BaseException:
-        await throttle.release(session, attempt.reservation)  # never checked: not counted
-        raise
+
+async def finish_login(
+    session: AsyncSession, attempt: LoginAttempt, *, ok: bool, path: str, settings: Settings
+) -> Token:
+    """Answer a checked attempt: a token, or 401 (the attempt stays counted, audited)."""
     if attempt.user_id is None or not ok or not attempt.active:
         session.add(
-            login_event(user_id=attempt.user_id, username=None, succeeded=False, path=path, status=401)
+            login_event(
+                user_id=attempt.user_id, username=None, succeeded=False, path=path, status=401
+            )
         )
         raise InvalidCredentials("Incorrect username or password")
     await throttle.succeeded(session, attempt.reservation)
     session.add(
         login_event(
-            user_id=attempt.user_id, username=attempt.username, succeeded=True, path=path, status=200
+            user_id=attempt.user_id,
+            username=attempt.username,
+            succeeded=True,
+            path=path,
+            status=200,
         )
     )
     token = create_access_token(
@@ -140,3 +143,8 @@ async def finish_login(
         minutes=settings.access_token_minutes,
     )
     return Token(access_token=token, expires_in=settings.access_token_minutes * 60)
+
+
+async def forget_attempt(session: AsyncSession, attempt: LoginAttempt) -> None:
+    """Uncount an attempt whose password was never checked (the hashing bound refused it)."""
+    await throttle.release(session, attempt.reservation)

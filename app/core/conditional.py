@@ -80,15 +80,16 @@ class Conditional:
     """The request's conditional headers, and the response whose ETag it sets."""
 
     def __init__(self, request: Request, response: Response) -> None:
-        reading = request.method in ("GET", "HEAD")
-        self.if_none_match = request.headers.get("if-none-match") if reading else None
+        self.reading = request.method in ("GET", "HEAD")
+        self.if_none_match = request.headers.get("if-none-match") if self.reading else None
         self.if_match = request.headers.get("if-match")
         self.response = response
 
     def tag(self, etag: str) -> None:
         """Tag the answer; 304 at once when the client already holds this tag."""
         self.response.headers["ETag"] = etag
-        self.response.headers["Cache-Control"] = CACHE_CONTROL
+        if self.reading:
+            self.response.headers["Cache-Control"] = CACHE_CONTROL
         if self.if_none_match is not None and EntityTags.parse(self.if_none_match).matches_weakly(
             etag
         ):

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from app.core.config import Settings
@@ -141,6 +141,13 @@ def session_scope(
         except BaseException:
             session.rollback()
             raise
+
+
+async def begin_writing(session: AsyncSession) -> None:
+    """Begin the session's transaction as a writer: on SQLite that takes the database's
+    write lock now (BEGIN IMMEDIATE), so writers queue instead of failing to upgrade."""
+    if session.bind.dialect.name == "sqlite":
+        await session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
-from app.core.db import SQLITE_BEGIN_OPTION, Database
+from app.core.db import Database, begin_writing
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -34,8 +34,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     session = AsyncSession(database.engine, expire_on_commit=False, info={"request": request})
     request.state.session = session  # for the idempotency claim (app/core/idempotency.py)
     try:
-        if database.dialect == "sqlite" and request.method not in SAFE_METHODS:
-            await session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        if request.method not in SAFE_METHODS:
+            await begin_writing(session)
         yield session
         # Shielded: a client that hangs up must not leave the transaction half-finished.
         with anyio.CancelScope(shield=True):

@@ -68,19 +68,21 @@ class IdempotencyKeyReused(Invalid):
 
 
 class Replay(Exception):  # noqa: N818 (an answer, not an error)
-    """Raised by the claim to answer with a stored response."""
+    """Raised by the claim to answer with a stored response (copied out of the record:
+    the request's transaction rolls back before the answer is sent)."""
 
     def __init__(self, record: IdempotencyRecord) -> None:
         super().__init__(record.key)
-        self.record = record
+        self.status = record.response_status or 200
+        self.body = record.response_body or b""
+        self.content_type = record.response_content_type
 
 
 def replay_response(exc: Replay) -> Response:
-    record = exc.record
     return Response(
-        content=record.response_body or b"",
-        status_code=record.response_status or 200,
-        media_type=record.response_content_type,
+        content=exc.body,
+        status_code=exc.status,
+        media_type=exc.content_type,
         headers={"Idempotent-Replayed": "true"},
     )
 

@@ -65,7 +65,8 @@ async def touch_kitchen(session: AsyncSession, kitchen: Kitchen) -> None:
     new = await session.scalar(
         update(Kitchen)
         .where(Kitchen.id == kitchen.id)  # type: ignore[arg-type]
-        .values(data_version=Kitchen.data_version + 1)
+        # updated_at = itself: the kitchen did not change, only its data did.
+        .values(data_version=Kitchen.data_version + 1, updated_at=Kitchen.updated_at)
         .returning(Kitchen.data_version)
     )
     # Not a change of the kitchen itself: its own version (and ETag) stays.

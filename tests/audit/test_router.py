@@ -110,11 +110,14 @@ def test_write_rolled_back_after_its_insert_is_neither_stored_nor_audited(
 ) -> None:
     """A route that inserts, flushes, then fails: the row and the event go together."""
 
+    class ChangedMyMind(Conflict):
+        code = "test_conflict"
+
     @app.post("/api/v1/test-half-writes", summary="test", status_code=201)
-    def half_write(_: CurrentPrincipal, session: SessionDep) -> None:
+    async def half_write(_: CurrentPrincipal, session: SessionDep) -> None:
         session.add(Kitchen(code="K-half", name="n", region_code="32"))
-        session.flush()
-        raise Conflict("changed my mind", code="test_conflict")
+        await session.flush()
+        raise ChangedMyMind("changed my mind")
 
     assert_problem(client.post("/api/v1/test-half-writes", headers=admin), 409, "test_conflict")
     assert client.get("/api/v1/kitchens", headers=admin).json()["items"] == []

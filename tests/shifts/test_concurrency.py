@@ -119,12 +119,6 @@ def test_clock_in_racing_a_delete_never_loses_the_attendance(
             assert kept == [], (n, kept)
 
 
-@pytest.mark.xfail(
-    bool(PG_URL),
-    strict=True,
-    reason="PostgreSQL deadlock: a write loader locks its object before the kitchen row "
-    "(app/kitchens/access.py); lock `OF kitchens, <object>` in that order to fix it",
-)
 def test_clock_in_racing_an_assignment_to_the_same_shift_both_succeed(
     client: TestClient, admin: dict[str, str], world: dict[str, Any], live_server: str
 ) -> None:
