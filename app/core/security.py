@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -108,31 +109,38 @@ class HashingGate:
     Each argon2 hash holds 64 MiB while it runs: unbounded, forty concurrent logins took
     two workers past 2 GiB. At most `limit` hashes run (in worker threads, off the event
     loop) and `queue` more wait for a slot; anything beyond answers 503 with Retry-After
-    at once, before any memory is taken.
+    at once, before any memory is taken. Thread primitives, so every event loop of the
+    process (tests run several) shares one bound.
     """
 
     def __init__(self, limit: int, queue: int) -> None:
+        self._admitted = threading.Lock()
+        self._inside = 0  # hashes running or waiting for a slot
         self.configure(limit=limit, queue=queue)
 
     def configure(self, *, limit: int, queue: int) -> None:
         """Set the bound (at start-up, before any login)."""
-        self.limit = limit
-        self.queue = queue
-        self._slots = anyio.Semaphore(limit)
-        self._waiting = 0
+        with self._admitted:
+            self.limit = limit
+            self.queue = queue
+            self._slots = threading.BoundedSemaphore(limit)
 
     async def _run(self, work: Callable[[], T]) -> T:
-        if self._slots.value == 0 and self._waiting >= self.queue:
-            raise HashingBusy()
-        self._waiting += 1
+        with self._admitted:
+            if self._inside >= self.limit + self.queue:
+                raise HashingBusy()
+            self._inside += 1
+            slots = self._slots
+
+        def bounded() -> T:
+            with slots:
+                return work()
+
         try:
-            await self._slots.acquire()
+            return await anyio.to_thread.run_sync(bounded)
         finally:
-            self._waiting -= 1
-        try:
-            return await anyio.to_thread.run_sync(work)
-        finally:
-            self._slots.release()
+            with self._admitted:
+                self._inside -= 1
 
     async def verify(self, password: str, password_hash: str | None) -> bool:
         """verify_password, within the bound."""
