@@ -246,37 +246,53 @@ def _clean_validation_errors(exc: RequestValidationError) -> list[dict[str, Any]
     ]
 
 
+# SQLSTATEs that mean "not now" rather than "never": connection failures (class 08), the
+# server shutting down or starting up (57P0x), a statement or lock timeout, deadlocks and
+# serialization failures (a retry goes through), too many connections.
+_TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "57014", "55P03", "40P01", "40001", "53300"})
+_TRANSIENT_DRIVER_ERRORS = frozenset(
+    {
+        "OperationalError",
+        "InterfaceError",
+        "QueryCanceled",
+        "QueryCanceledError",
+        "AdminShutdown",
+        "CannotConnectNow",
+        "ConnectionTimeout",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "DeadlockDetected",
+        "SerializationFailure",
+    }
+)
+
+
+def _sqlstate(error: BaseException | None) -> str | None:
+    """The SQLSTATE of a driver error (asyncpg's sits on the adapted error's cause)."""
+    while error is not None:
+        state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+        if isinstance(state, str):
+            return state
+        error = error.__cause__
+    return None
+
+
 def database_unavailable(exc: BaseException) -> bool:
-    """True for driver errors that mean the database is down or unreachable, not a bug."""
+    """True for errors that mean the database is down, unreachable or busy, not a bug."""
     if isinstance(exc, PoolTimeout | ConnectionError | OSError | TimeoutError):
         return True
-    if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        # By class and ancestors: drivers raise subclasses such as LockNotAvailable.
-        names = {cls.__name__ for cls in type(exc.orig).__mro__} if exc.orig is not None else set()
-        return not names.isdisjoint(
-            {
-                "OperationalError",
-                "InterfaceError",
-                "QueryCanceled",
-                "QueryCanceledError",
-                "AdminShutdown",
-                "AdminShutdownError",
-                "CannotConnectNow",
-                "CannotConnectNowError",
-                "ConnectionTimeout",
-                "ConnectionDoesNotExistError",
-                "ConnectionFailureError",
-                "LockNotAvailableError",
-                "TooManyConnectionsError",
-                # Transient: the client's retry goes through.
-                "DeadlockDetectedError",
-                "DeadlockDetected",
-                "SerializationError",
-            }
-        )
-    return False
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = _sqlstate(exc.orig)
+    if state is not None and (state.startswith("08") or state in _TRANSIENT_SQLSTATES):
+        return True
+    # A database closed to new connections (ALLOW_CONNECTIONS false, being dropped).
+    if state == "55000" and "accepting connections" in str(exc.orig):
+        return True
+    names = {cls.__name__ for cls in type(exc.orig).__mro__} if exc.orig is not None else set()
+    return not names.isdisjoint(_TRANSIENT_DRIVER_ERRORS)
 
 
 def install_error_handlers(app: FastAPI) -> None:
