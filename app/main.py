@@ -18,6 +18,7 @@ from app.core.bodylimit import BodySizeLimitMiddleware
 from app.core.conditional import ConditionalRequestMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine, reading_engine, session_scope
+from app.core.docs import install_docs
 from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.metrics import Metrics, MetricsMiddleware
@@ -104,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     app.include_router(ops_router)
