@@ -5,8 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
 export DATABASE_URL ?= sqlite:///./dapur.db
+# The PostgreSQL server `make test-postgres` uses (the suite creates and drops its own
+# databases next to the one named); `make test` adds it only when TEST_DATABASE_URL is set.
+PG_TEST_URL = $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/test)
+PYTEST = $(BIN)/pytest -q -n 2 -p no:cacheprovider
 
-.PHONY: run test test-sqlite test-postgres lint typecheck migrate demo bench bench-smoke wrk clean
+.PHONY: install lock run test test-sqlite test-postgres lint typecheck migrate demo bench \
+	bench-smoke wrk clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +19,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
+# The development venv, from pyproject.toml (the Docker image installs from requirements.lock).
 install: $(STAMP)
+	@echo "$(VENV) is ready: $$($(BIN)/python --version), dapur and its dev tools installed"
+
+# Pin every runtime dependency, with hashes, for the Docker image. Keeps the current pins that
+# pyproject.toml still allows; `make lock UPGRADE=1` moves them all to the newest releases.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --universal \
+		--python-version 3.11 --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) \
+		-o requirements.lock
 
 migrate: $(STAMP)
 	$(BIN)/alembic upgrade head
@@ -26,17 +40,20 @@ run: demo
 	@echo "Serving on http://localhost:$(PORT) (API docs: http://localhost:$(PORT)/docs)"
 	$(BIN)/uvicorn app.main:app --host 0.0.0.0 --port $(PORT)
 
-# The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
-test: $(STAMP)
-	$(BIN)/ruff check app tests migrations bench
-	$(BIN)/mypy
-	$(BIN)/lint-imports
-	@echo "== SQLite"
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q -n 2 -p no:cacheprovider
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== PostgreSQL: $$TEST_DATABASE_URL" && \
-		$(BIN)/pytest -q -n 2 -p no:cacheprovider; \
+# Lint, type checks, the whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
+test: lint typecheck test-sqlite
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "== PostgreSQL skipped: TEST_DATABASE_URL is not set"; fi
+
+# The whole suite on SQLite.
+test-sqlite: $(STAMP)
+	@echo "== SQLite"
+	env -u TEST_DATABASE_URL $(PYTEST)
+
+# The whole suite on PostgreSQL at TEST_DATABASE_URL (default: the local server's `test`).
+test-postgres: $(STAMP)
+	@$(BIN)/python -m tests.ops.pg_ready "$(PG_TEST_URL)"
+	TEST_DATABASE_URL="$(PG_TEST_URL)" $(PYTEST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests migrations bench

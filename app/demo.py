@@ -43,6 +43,20 @@ DEMO_LOGINS = [
     ("agriculture office, Jawa Barat (32)", f"header X-API-Key: {AGRICULTURE_KEY}"),
 ]
 
+
+class DemoRefused(Exception):
+    """The demo world may not be planted in this environment."""
+
+
+def refuse_in_production(environment: str) -> None:
+    """Raise DemoRefused in production: the demo's logins and API keys are published."""
+    if environment == "production":
+        raise DemoRefused(
+            "seed-demo refuses to run with ENVIRONMENT=production: its logins and API keys "
+            "are published in the README; nothing was written."
+        )
+
+
 SCHOOLS = [
     ("20219101", "SD Negeri Merdeka 5", "sd", {"7-9": 180, "10-12-m": 62, "10-12-f": 66}),
     ("20219102", "SMP Negeri 7 Bandung", "smp", {"13-15-m": 210, "13-15-f": 224}),

@@ -3,7 +3,7 @@
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import Connection, engine_from_config, pool, text
 
 import app.models  # noqa: F401  (registers every table)
 from app.core.config import Settings
@@ -15,6 +15,12 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 url = config.attributes.get("database_url") or Settings().database_url
 config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+
+# The PostgreSQL advisory lock every `alembic upgrade` (or downgrade) holds while it runs, so
+# replicas that start together migrate one after the other: the first does the work, the
+# others wait, then find the database at head and do nothing. The key is fixed (the bytes
+# of "dapurmig"); the app's own advisory locks use hashed keys of their own.
+MIGRATION_LOCK_KEY = int.from_bytes(b"dapurmig", "big")
 
 
 def _configure(**kw: object) -> None:
@@ -44,10 +50,30 @@ def run_migrations_online() -> None:
         prefix="sqlalchemy.",
         poolclass=pool.NullPool,
     )
+    # NullPool: closing the connection ends its database session, so a migration that fails
+    # frees the lock below with it.
     with engine.connect() as connection:
+        _lock(connection)
         _configure(connection=connection)
         with context.begin_transaction():
             context.run_migrations()
+        _unlock(connection)
+
+
+def _lock(connection: Connection) -> None:
+    """On PostgreSQL, wait for the migration lock (a session lock: it outlives COMMIT)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        # End the transaction the statement began, so that the migrations run in one of
+        # their own and read the version table as it is once the lock is held.
+        connection.commit()
+
+
+def _unlock(connection: Connection) -> None:
+    """Release the migration lock."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        connection.commit()
 
 
 if context.is_offline_mode():
