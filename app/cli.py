@@ -174,7 +174,14 @@ def generate(
 
 
 @cli.command("import-tkpi")
-def import_tkpi(path: Path) -> None:
+def import_tkpi(
+    path: Path,
+    reclassify: bool = typer.Option(
+        False,
+        help="Also re-derive commodity, halal status and allergens of the file's foods "
+        "that exist already and are not built-in (once, after upgrading Dapur).",
+    ),
+) -> None:
     """Load or update foods from a TKPI-style CSV; every row not loaded is reported."""
     from rich.progress import Progress
 
@@ -188,6 +195,7 @@ def import_tkpi(path: Path) -> None:
                 report = import_tkpi(
                     session,
                     lines=lines,
+                    reclassify=reclassify,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
     except (OSError, UnreadableFile) as exc:
@@ -195,14 +203,8 @@ def import_tkpi(path: Path) -> None:
         raise typer.Exit(code=1) from None
     finally:
         engine.dispose()
-    console.print(
-        f"rows: {report.rows}, loaded: {report.loaded} (created: {report.created}, "
-        f"updated: {report.updated}, unchanged: {report.unchanged}), "
-        f"rejected: {len(report.rejected)}"
-    )
-    for row in report.rejected:
-        where = f"line {row.line}, code {row.code}" if row.code else f"line {row.line}"
-        console.print(f"  {where}: {row.reason}", markup=False)
+    for line in report.lines():
+        console.print(line, markup=False)
 
 
 async def _in_one_transaction(

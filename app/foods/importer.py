@@ -9,14 +9,19 @@ the file therefore ends up either loaded or reported, never silently dropped.
 The rules, documented for operators in docs/foods.md:
 
 - nutrients per 100 g edible portion map by name (`carb_g` -> `carbohydrate_g`); vitamin A
-  is derived as `retinol_mcg + beta_carotene_mcg / 6` (`carotene_total_mcg` when
-  beta-carotene is missing), rounded to 1 decimal, null when all three are missing;
-- `food_group` comes from the TKPI section number at the start of `category`;
-- an existing food keeps its commodity, allergens and built-in flag (TKPI has neither
-  commodity nor allergens); a new food's commodity is its name up to the first comma,
-  lower-cased, and it has no allergens until an admin sets them;
+  is derived in retinol equivalents by `rules.vitamin_a` (β-carotene / 6, or total
+  carotene / 12 where β-carotene is missing or 0), null when retinol and both carotenes
+  are missing;
+- names lose the PDF residue "TABEL KOMPOSISI"; `food_group` comes from the TKPI section
+  number at the start of `category`;
+- a new food's commodity, halal status and allergens come from the name rules in
+  `rules.py` (data in `data/*_rules.csv`); an existing food keeps its own, unless the
+  import is asked to `reclassify` foods that are not built-in;
 - a missing `bdd_percent` keeps an existing food's edible portion; a new food without one
   is rejected, because assuming 100 % would understate every purchase quantity;
+- a row whose composition cannot be right (protein + fat + carbohydrate over 100 g per
+  100 g, or all proximates with water and ash well over 100 g) is loaded as given and
+  listed as a warning;
 - a cell that carries exactly a known extraction error of the TKPI PDF extract
   (`data/tkpi_known_differences.csv`) is replaced by the corrected catalogue value.
 """
@@ -33,7 +38,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.foods.models import FOOD_CODE_PATTERN, Food, FoodGroup
+from app.foods import rules
+from app.foods.models import FOOD_CODE_PATTERN, Allergen, Food, FoodGroup, HalalStatus
 from app.nutrition.models import NUTRIENTS
 
 # TKPI section (the number before the title in `category`) -> food group.
@@ -68,6 +74,9 @@ NUTRIENT_COLUMNS: dict[str, str] = {
 }
 VITAMIN_A_PARTS = ("retinol_mcg", "beta_carotene_mcg", "carotene_total_mcg")
 BDD_COLUMN = "bdd_percent"
+WATER_COLUMNS = ("air_g", "water_g")
+ASH_COLUMN = "ash_g"
+ALLERGEN_CODES = tuple(a.value for a in Allergen)
 REQUIRED_COLUMNS = ("code", "name")
 _CODE_RE = re.compile(FOOD_CODE_PATTERN)
 _SECTION_RE = re.compile(r"^\s*(\d+\.\d+)")
@@ -88,6 +97,7 @@ class FoodRow:
     food_group: FoodGroup | None  # None: the category names no known TKPI section
     edible_portion_pct: float | None  # None: the file gives none
     nutrients: dict[str, float | None]  # only the nutrients the file has columns for
+    problems: tuple[str, ...] = ()  # why the composition cannot be right, if it cannot
 
 
 @dataclass(frozen=True)
@@ -99,19 +109,74 @@ class Rejected:
     reason: str
 
 
+@dataclass(frozen=True)
+class Flagged:
+    """A loaded record worth a look: where it starts in the file, what it is, and why."""
+
+    line: int
+    code: str
+    name: str
+    reason: str
+
+
 @dataclass
 class ImportReport:
-    """What an import did; `rows` = `loaded` + len(`rejected`)."""
+    """What an import did; `rows` = `loaded` + len(`rejected`).
+
+    `impossible` lists loaded rows whose composition cannot be right. The other lists
+    describe the foods the name rules classified (the foods created, and with `reclassify`
+    the existing foods that are not built-in): `halal_undecided` those left `unknown`,
+    `allergens_inferred` the codes per allergen, `allergen_free` those assessed free as
+    plain foods, `allergens_not_assessed` those no rule decided.
+    """
 
     rows: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    impossible: list[Flagged] = field(default_factory=list)
+    classified: int = 0
+    halal_counts: dict[str, int] = field(default_factory=dict)
+    halal_undecided: list[Flagged] = field(default_factory=list)
+    allergens_inferred: dict[str, list[str]] = field(default_factory=dict)
+    allergen_free: int = 0
+    allergens_not_assessed: int = 0
 
     @property
     def loaded(self) -> int:
         return self.created + self.updated + self.unchanged
+
+    def lines(self) -> list[str]:
+        """The report as an operator reads it: the summary, then one section per list."""
+        out = [
+            f"rows: {self.rows}, loaded: {self.loaded} (created: {self.created}, "
+            f"updated: {self.updated}, unchanged: {self.unchanged}), "
+            f"rejected: {len(self.rejected)}"
+        ]
+        out += [f"  {_where(r.line, r.code)}: {r.reason}" for r in self.rejected]
+        out.append(f"impossible rows (loaded as given; check them): {len(self.impossible)}")
+        out += [f"  {_where(f.line, f.code)}: {f.name}: {f.reason}" for f in self.impossible]
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(self.halal_counts.items()))
+        out.append(f"classified by name rules: {self.classified} foods")
+        out.append(
+            f"halal ({counts or 'none'}); undecided, left unknown: {len(self.halal_undecided)}"
+        )
+        out += [f"  {_where(f.line, f.code)}: {f.name}: {f.reason}" for f in self.halal_undecided]
+        inferred = len({c for codes in self.allergens_inferred.values() for c in codes})
+        out.append(
+            f"allergens inferred from names: {inferred} foods; assessed free as plain foods: "
+            f"{self.allergen_free}; not assessed: {self.allergens_not_assessed}"
+        )
+        out += [
+            f"  {allergen} ({len(codes)}): {', '.join(codes)}"
+            for allergen, codes in sorted(self.allergens_inferred.items())
+        ]
+        return out
+
+
+def _where(line: int, code: str) -> str:
+    return f"line {line}, code {code}" if code else f"line {line}"
 
 
 @dataclass(frozen=True)
@@ -133,23 +198,10 @@ def known_differences() -> dict[str, list[KnownDifference]]:
     return result
 
 
-def vitamin_a(retinol: float | None, beta: float | None, total: float | None) -> float | None:
-    """Retinol equivalents: retinol + beta-carotene / 6 (total carotene when beta is missing)."""
-    if retinol is None and beta is None and total is None:
-        return None
-    carotene = beta if beta is not None else total
-    return round((retinol or 0.0) + (carotene or 0.0) / 6, 1)
-
-
 def food_group_of(category: str) -> FoodGroup | None:
     """The food group of a TKPI category such as '4.10. LEMAK DAN MINYAK'."""
     match = _SECTION_RE.match(category)
     return SECTION_GROUPS.get(match.group(1)) if match else None
-
-
-def default_commodity(name: str) -> str:
-    """A new food's commodity: its name up to the first comma, lower-cased."""
-    return name.split(",", 1)[0].strip().lower()[:100]
 
 
 class _BadCell(ValueError):
@@ -188,7 +240,7 @@ def _food_row(line: int, cells: dict[str, str]) -> FoodRow:
     if not _CODE_RE.match(code):
         raise _BadCell(f"code {code!r} is not a valid food code")
     _apply_corrections(code, cells)
-    name = " ".join(cells["name"].split())
+    name = rules.clean_name(cells["name"])
     if not name:
         raise _BadCell("name missing")
     if len(name) > 200:
@@ -199,10 +251,18 @@ def _food_row(line: int, cells: dict[str, str]) -> FoodRow:
             nutrients[nutrient] = _number(column, cells[column])
     parts = [_number(c, cells[c]) if c in cells else None for c in VITAMIN_A_PARTS]
     if "vitamin_a_mcg" not in nutrients and any(c in cells for c in VITAMIN_A_PARTS):
-        nutrients["vitamin_a_mcg"] = vitamin_a(*parts)
+        nutrients["vitamin_a_mcg"] = rules.vitamin_a(*parts)
     bdd = _number(BDD_COLUMN, cells[BDD_COLUMN]) if BDD_COLUMN in cells else None
     if bdd is not None and not 0 < bdd <= 100:
         raise _BadCell(f"{BDD_COLUMN} out of range (0, 100]: {cells[BDD_COLUMN].strip()}")
+    water_column = next((c for c in WATER_COLUMNS if c in cells), None)
+    problems = rules.impossible_sums(
+        nutrients.get("protein_g"),
+        nutrients.get("fat_g"),
+        nutrients.get("carbohydrate_g"),
+        water=_number(water_column, cells[water_column]) if water_column else None,
+        ash=_number(ASH_COLUMN, cells[ASH_COLUMN]) if ASH_COLUMN in cells else None,
+    )
     return FoodRow(
         line=line,
         code=code,
@@ -210,6 +270,7 @@ def _food_row(line: int, cells: dict[str, str]) -> FoodRow:
         food_group=food_group_of(cells.get("category", "")),
         edible_portion_pct=bdd,
         nutrients=nutrients,
+        problems=tuple(problems),
     )
 
 
@@ -290,15 +351,61 @@ def _changes(food: Food, row: FoodRow) -> dict[str, Any]:
     return {k: v for k, v in wanted.items() if getattr(food, k) != v}
 
 
-def _new_food(row: FoodRow, edible_portion_pct: float) -> Food:
+@dataclass(frozen=True)
+class Classification:
+    """What the name rules say about a food."""
+
+    commodity: str
+    halal: HalalStatus
+    halal_reason: str
+    allergens: list[str] | None
+
+
+def classify(code: str, name: str, group: FoodGroup) -> Classification:
+    """Commodity, halal status and allergens of a food by the documented name rules."""
+    halal, reason = rules.halal_of(name, group.value)
+    return Classification(
+        commodity=rules.commodity_of(name, group.value),
+        halal=halal,
+        halal_reason=reason,
+        allergens=rules.allergens_of(
+            name, group.value, ALLERGEN_CODES, raw=rules.is_raw_code(code)
+        ),
+    )
+
+
+def _note(report: ImportReport, row: FoodRow, found: Classification) -> None:
+    report.classified += 1
+    report.halal_counts[found.halal.value] = report.halal_counts.get(found.halal.value, 0) + 1
+    if found.halal is HalalStatus.unknown:
+        report.halal_undecided.append(Flagged(row.line, row.code, row.name, found.halal_reason))
+    if found.allergens is None:
+        report.allergens_not_assessed += 1
+    elif not found.allergens:
+        report.allergen_free += 1
+    for allergen in found.allergens or ():
+        report.allergens_inferred.setdefault(allergen, []).append(row.code)
+
+
+def _classification_changes(food: Food, found: Classification) -> dict[str, Any]:
+    wanted = {
+        "commodity": found.commodity,
+        "halal": found.halal.value,
+        "allergens": found.allergens,
+    }
+    return {k: v for k, v in wanted.items() if getattr(food, k) != v}
+
+
+def _new_food(row: FoodRow, edible_portion_pct: float, found: Classification) -> Food:
     food = Food(
         id=uuid.uuid4(),
         code=row.code,
         name=row.name,
         food_group=(row.food_group or FoodGroup.other).value,
-        commodity=default_commodity(row.name),
+        commodity=found.commodity,
         edible_portion_pct=edible_portion_pct,
-        allergens=[],
+        allergens=found.allergens,
+        halal=found.halal.value,
         builtin=False,
     )
     for nutrient in NUTRIENTS:
@@ -310,9 +417,14 @@ def import_rows(
     session: Session,
     *,
     rows: Sequence[FoodRow],
+    reclassify: bool = False,
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> ImportReport:
-    """Upsert parsed rows by code; `progress(done, total)` follows each batch."""
+    """Upsert parsed rows by code; `progress(done, total)` follows each batch.
+
+    New foods are classified by the name rules; with `reclassify`, existing foods that
+    are not built-in are too (their commodity, halal status and allergens are replaced).
+    """
     report = ImportReport(rows=len(rows))
     for start in range(0, len(rows), _CHUNK):
         batch = rows[start : start + _CHUNK]
@@ -324,10 +436,17 @@ def import_rows(
                     reason = f"{BDD_COLUMN} missing (a new food needs its edible portion)"
                     report.rejected.append(Rejected(row.line, row.code, reason))
                     continue
-                session.add(_new_food(row, row.edible_portion_pct))
+                found = classify(row.code, row.name, row.food_group or FoodGroup.other)
+                _note(report, row, found)
+                session.add(_new_food(row, row.edible_portion_pct, found))
                 report.created += 1
                 continue
             changes = _changes(food, row)
+            if reclassify and not food.builtin:
+                group = FoodGroup(changes.get("food_group", food.food_group))
+                found = classify(row.code, row.name, group)
+                _note(report, row, found)
+                changes.update(_classification_changes(food, found))
             if not changes:
                 report.unchanged += 1
                 continue
@@ -344,11 +463,18 @@ def import_tkpi(
     session: Session,
     *,
     lines: Iterable[str],
+    reclassify: bool = False,
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> ImportReport:
     """Parse and upsert a whole TKPI-style CSV; every record is loaded or reported."""
     rows, rejected, records = parse_tkpi(lines)
-    report = import_rows(session, rows=rows, progress=progress)
+    report = import_rows(session, rows=rows, reclassify=reclassify, progress=progress)
     report.rows = records
     report.rejected = sorted([*rejected, *report.rejected], key=lambda r: r.line)
+    refused = {r.line for r in report.rejected}
+    report.impossible = [
+        Flagged(row.line, row.code, row.name, "; ".join(row.problems))
+        for row in rows
+        if row.problems and row.line not in refused
+    ]
     return report

@@ -4,10 +4,11 @@ import uuid
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PField
 from pydantic.config import JsonDict
-from sqlalchemy import JSON
+from sqlalchemy import JSON, CheckConstraint
+from sqlalchemy.sql.naming import conv
 from sqlmodel import Field
 
 from app.core.models import Timestamps, Versioned
@@ -45,18 +46,48 @@ class Allergen(StrEnum):
     tree_nut = "tree_nut"
     sesame = "sesame"
     sulphite = "sulphite"
+    mollusc = "mollusc"
+
+
+class HalalStatus(StrEnum):
+    """Whether a food may be served where halal food is required."""
+
+    halal = "halal"
+    not_halal = "not_halal"
+    unknown = "unknown"
+
+
+# Grams of cooked food one gram of the raw food's edible portion makes: (0, MAX].
+MAX_COOKED_YIELD = 10.0
 
 
 class Food(NutrientColumns, Versioned, table=True):
     __tablename__ = "foods"
+    # The database keeps the raw-form pair whole even if a writer forgets to.
+    __table_args__ = (
+        CheckConstraint(
+            "(raw_food_id IS NULL AND cooked_yield IS NULL) OR "
+            "(raw_food_id IS NOT NULL AND raw_food_id <> id AND cooked_yield IS NOT NULL "
+            f"AND cooked_yield > 0 AND cooked_yield <= {MAX_COOKED_YIELD})",
+            name=conv("ck_foods_raw_form"),
+        ),
+    )
 
     code: str = Field(max_length=32, unique=True)
     name: str = Field(max_length=200, index=True)
     food_group: str = Field(max_length=32, index=True)
     commodity: str = Field(max_length=100, index=True)
     edible_portion_pct: float = 100.0
-    allergens: list[str] = Field(default_factory=list, sa_type=JSON)
+    # None: not assessed; []: assessed, free of every listed allergen.
+    allergens: list[str] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     builtin: bool = False
+    raw_food_id: uuid.UUID | None = Field(default=None, foreign_key="foods.id")
+    cooked_yield: float | None = None
+    halal: str = Field(
+        default=HalalStatus.unknown.value,
+        max_length=16,
+        sa_column_kwargs={"server_default": HalalStatus.unknown.value},
+    )
 
 
 FOOD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
@@ -72,6 +103,7 @@ Commodity = Annotated[
     AfterValidator(not_blank),
 ]
 EdiblePortion = Annotated[Number, PField(gt=0, le=100, allow_inf_nan=False)]
+CookedYield = Annotated[Number, PField(gt=0, le=MAX_COOKED_YIELD, allow_inf_nan=False)]
 
 _EXAMPLE: JsonDict = {
     "code": "DPR-0001",
@@ -80,6 +112,9 @@ _EXAMPLE: JsonDict = {
     "commodity": "tempe",
     "edible_portion_pct": 100,
     "allergens": ["soy"],
+    "halal": "halal",
+    "raw_food_id": None,
+    "cooked_yield": None,
     "nutrients": {
         "energy_kcal": 201,
         "protein_g": 20.8,
@@ -96,6 +131,8 @@ _EXAMPLE: JsonDict = {
 
 
 class FoodCreate(BaseModel):
+    """A new food. `raw_food_id` and `cooked_yield` come together or not at all."""
+
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
 
     code: FoodCode
@@ -104,7 +141,16 @@ class FoodCreate(BaseModel):
     commodity: Commodity
     edible_portion_pct: EdiblePortion = 100.0
     allergens: list[Allergen] = []
+    halal: HalalStatus = HalalStatus.unknown
+    raw_food_id: uuid.UUID | None = None
+    cooked_yield: CookedYield | None = None
     nutrients: Nutrients = Nutrients()
+
+    @model_validator(mode="after")
+    def _raw_form_whole(self) -> "FoodCreate":
+        if (self.raw_food_id is None) != (self.cooked_yield is None):
+            raise ValueError("raw_food_id and cooked_yield go together: give both or neither")
+        return self
 
 
 class FoodUpdate(Patch):
@@ -123,7 +169,20 @@ class FoodUpdate(Patch):
     commodity: Commodity | None = None
     edible_portion_pct: EdiblePortion | None = None
     allergens: list[Allergen] | None = None
+    halal: HalalStatus | None = None
+    raw_food_id: uuid.UUID | None = None
+    cooked_yield: CookedYield | None = None
     nutrients: Nutrients | None = None
+
+    @model_validator(mode="after")
+    def _raw_form_whole(self) -> "FoodUpdate":
+        # Only what the body itself shows; the stored food is the service's to check.
+        sent = self.model_fields_set
+        if {"raw_food_id", "cooked_yield"} <= sent and (self.raw_food_id is None) != (
+            self.cooked_yield is None
+        ):
+            raise ValueError("raw_food_id and cooked_yield go together: give both or neither")
+        return self
 
 
 class FoodPublic(Timestamps):
@@ -133,6 +192,9 @@ class FoodPublic(Timestamps):
     food_group: str
     commodity: str
     edible_portion_pct: float
-    allergens: list[str]
+    allergens: list[str] | None
+    halal: HalalStatus
+    raw_food_id: uuid.UUID | None
+    cooked_yield: float | None
     nutrients: Nutrients
     builtin: bool
