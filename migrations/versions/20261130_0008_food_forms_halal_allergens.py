@@ -67,6 +67,7 @@ foods = sa.table(
     sa.column("raw_food_id", sa.Uuid()),
     sa.column("cooked_yield", sa.Float()),
     sa.column("halal", sa.String()),
+    sa.column("version", sa.Integer()),
 )
 
 
@@ -125,6 +126,7 @@ def upgrade() -> None:
                     "allergens": _allergens(r),
                     "builtin": True,
                     "halal": r["halal"],
+                    "version": 1,
                 }
                 for r in missing
             ],

@@ -14,8 +14,7 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from app.apikeys.models import ApiKey
-from app.users.models import User
+from app.auth.models import ApiKey, User
 from tests.conftest import PG_URL, _pg_exec, _pg_url_for
 
 STRONG_SECRET = "cli-test-secret-0123456789abcdef0123456789"
