@@ -54,7 +54,7 @@ def explain_infeasible(
 ) -> list[str]:
     """Reasons the rules cannot all hold, most basic first."""
     deadline = time.monotonic() + time_limit
-    reasons = _categories(prep)
+    reasons = category_reasons(prep)
     if reasons:
         return reasons
     scan = _scan(prep)
@@ -67,7 +67,7 @@ def explain_infeasible(
     reasons = _fitting(prep, scan)
     if reasons:
         return reasons
-    if plates is not None and master is not None and master.unplanned > 0:
+    if plates is not None and master is not None and master.unplanned != 0:
         return _days(prep, plates, master, deadline)
     return ["The rules cannot all hold together (no single cause found)."]
 
@@ -75,7 +75,8 @@ def explain_infeasible(
 # ---- level 1 -----------------------------------------------------------------------------
 
 
-def _categories(prep: Prepared) -> list[str]:
+def category_reasons(prep: Prepared) -> list[str]:
+    """Plate categories with no usable recipe, or too few for the days at the repeat limit."""
     problem = prep.problem
     reasons: list[str] = []
     for category in REQUIRED_CATEGORIES:
@@ -322,10 +323,14 @@ def _fitting(prep: Prepared, scan: _Scan) -> list[str]:
 def _days(prep: Prepared, plates: Plates, master: MasterResult, deadline: float) -> list[str]:
     problem = prep.problem
     n_days = len(problem.days)
-    planned = n_days - master.unplanned
-    text = (
-        f"Only {planned} of {n_days} days can be planned with max_repeats "
-        f"{problem.max_repeats}: too few different plates fit every group's needs and budget"
+    if master.unplanned > 0:
+        planned = n_days - master.unplanned
+        text = f"Only {planned} of {n_days} days can be planned"
+    else:
+        text = f"Not all {n_days} days can be planned"
+    text += (
+        f" with max_repeats {problem.max_repeats}: too few different plates fit every group's "
+        "needs and budget"
     )
     for limit in range(problem.max_repeats + 1, n_days + 1):
         left = deadline - time.monotonic()

@@ -35,7 +35,11 @@ from app.planning.plates import NONE, Floats, Ints, Plates
 TIE_RUPIAH = 1.0
 # Plates added per column-generation round, and plates in the first integer solve.
 _BATCH = 400
-_FIRST_MIP = 1500
+# The first window of reduced costs, relative to the bound (plans rarely cost more than
+# 0.01 % above the relaxation), and the branch-and-bound nodes allowed for settling ties (a
+# node count, unlike time, keeps the answer deterministic).
+_FIRST_WINDOW = 2e-5
+_TIE_NODES = 300
 _NEGATIVE = -1e-9
 
 
@@ -45,6 +49,7 @@ class MasterResult:
 
     status: str  # "optimal" or "time_limit"
     counts: dict[int, int]
+    # Days no plan can fill; -1 when proven that some can't, but not yet how many.
     unplanned: int
     cost: float
     bound: float | None
@@ -72,6 +77,11 @@ def _highs(clock: _Clock, *, mip: bool) -> highspy.Highs:
     h.setOptionValue("time_limit", clock.left())
     if mip:
         h.setOptionValue("mip_rel_gap", 0.0)
+        # The relaxation is tight and a plan to improve on is at hand (all days unplanned,
+        # then the previous window's): the work is the proof, which heuristics only slow.
+        h.setOptionValue("mip_heuristic_effort", 0.0)
+        for heuristic in ("rins", "rens", "root_reduced_cost", "feasibility_jump"):
+            h.setOptionValue(f"mip_heuristic_run_{heuristic}", False)
     return h
 
 
@@ -93,8 +103,10 @@ class _Master:
         self.scale = 1.0 / max(float(plates.cost.mean()), 1e-9)
         self.cost = plates.cost * self.scale
         self.protein = plates.protein
-        # Dearer than any change of plates a planned day could force elsewhere.
-        self.big = 2.0 * n_days * float(self.cost.max()) + 1.0
+        # No full plan costs more than every day at the dearest plate; an unplanned day is
+        # dearer than any change of plates a planned day could force elsewhere.
+        self.full_plan_cap = n_days * float(self.cost.max()) * (1 + 1e-9)
+        self.big = 2.0 * self.full_plan_cap + 1.0
         self.row_lower = np.concatenate([[float(n_days)], np.full(n_recipes, -np.inf)])
         self.row_upper = np.concatenate([[float(n_days)], np.full(n_recipes, float(max_repeats))])
 
@@ -123,33 +135,44 @@ def solve_plates(
     """The least-cost number of days for each plate, proven optimal unless time runs out."""
     clock = _Clock(time_limit)
     master = _Master(plates, n_recipes, n_days, max_repeats)
-    reduced, bound, lp_done = _relaxation(master, clock)
+    relaxed = _relaxation(master, clock)
+    reduced, bound = relaxed.reduced, relaxed.bound
+    # Even serving fractions of plates cannot fill every day: no full plan exists. The
+    # solve below still finds how many days can be planned, if time allows.
+    no_full_plan = relaxed.converged and bound > master.full_plan_cap
     margin = TIE_RUPIAH * master.scale
-    order = np.argsort(reduced, kind="stable")
-    # A first integer solve over the most promising plates gives a plan to compare with;
-    # it grows while it leaves days unplanned (other plates may still cover them).
-    size = _FIRST_MIP
-    while True:
-        subset = np.sort(order[:size]).astype(np.int32)
-        best, counts, unplanned, proven = _integer(master, subset, clock)
-        if unplanned == 0 or not proven or size >= len(order) or clock.expired():
+    least = min(float(reduced.min()), 0.0)
+    slack = reduced - least  # a plan using plate p costs at least bound + slack[p]
+
+    # Solve over the plates whose reduced cost lies within a window of the least. If the
+    # best plan there costs at most bound + window, no plate outside can be in a cheaper
+    # plan and it is the optimum. Otherwise the window widens to what that plan allows (at
+    # most eight-fold; four-fold while days stay unplanned) and the solve is repeated.
+    window = _FIRST_WINDOW * max(abs(bound), 1.0) if relaxed.converged else np.inf
+    best, unplanned = master.big * n_days, n_days
+    counts: dict[int, int] = {}
+    proven = False
+    while not clock.expired():
+        subset = _within(slack, window, relaxed.support)
+        best, counts, unplanned, proven = _integer(
+            master, subset, clock, start=(counts, unplanned) if counts else None
+        )
+        complete = len(subset) == len(slack)
+        if not proven or complete or (unplanned == 0 and best - bound <= window):
             break
-        size *= 4
+        window = min(best - bound + margin, window * 8) if unplanned == 0 else window * 4
     in_mip = len(subset)
-    if lp_done and proven:
-        least = min(float(reduced.min()), 0.0)
-        keep = np.flatnonzero(reduced - least <= best - bound + margin).astype(np.int32)
-        if not np.isin(keep, subset).all():
-            keep = np.union1d(keep, subset).astype(np.int32)
-            start = (counts, unplanned)
-            best, counts, unplanned, proven = _integer(master, keep, clock, start=start)
-            in_mip = len(keep)
-        if proven and unplanned == 0:
-            tie = _ties(master, keep, best, margin, clock)
-            if tie is not None:
-                counts, unplanned = tie
+    proven = proven and relaxed.converged
+    if proven and unplanned == 0:
+        # Only the plates of plans within the tie margin, whatever the path to the optimum.
+        ties = _within(slack, best - bound + margin, relaxed.support)
+        tie = _ties(master, ties, best, margin, clock, start=(counts, unplanned))
+        if tie is not None:
+            counts, unplanned = tie
+    if no_full_plan and not proven:
+        return MasterResult("optimal", {}, -1, float("inf"), None, clock.solver, in_mip)
     return MasterResult(
-        status="optimal" if lp_done and proven else "time_limit",
+        status="optimal" if proven else "time_limit",
         counts=counts,
         unplanned=unplanned,
         cost=float(sum(plates.cost[p] * n for p, n in counts.items())),
@@ -159,8 +182,21 @@ def solve_plates(
     )
 
 
-def _relaxation(master: _Master, clock: _Clock) -> tuple[Floats, float, bool]:
-    """Column generation for the LP bound; returns reduced costs, bound and whether it converged."""
+def _within(slack: Floats, window: float, support: Ints) -> Ints:
+    """Plates whose reduced cost is within `window` of the least, and the relaxation's own."""
+    return np.union1d(np.flatnonzero(slack <= window), support).astype(np.int32)
+
+
+@dataclass
+class _Relaxed:
+    reduced: Floats
+    bound: float
+    converged: bool
+    support: Ints
+
+
+def _relaxation(master: _Master, clock: _Clock) -> _Relaxed:
+    """Column generation for the LP bound: reduced costs, bound, convergence, plates in use."""
     n_plates = len(master.cost)
     # Start from the cheapest plates and, for every recipe, its cheapest plate.
     by_cost = np.argsort(master.cost, kind="stable")
@@ -198,21 +234,25 @@ def _relaxation(master: _Master, clock: _Clock) -> tuple[Floats, float, bool]:
         np.zeros(n_cols, dtype=np.int32),
     )
     reduced, bound = np.zeros(n_plates), -np.inf
+    columns = subset
     while True:
         status = _run(h, clock)
         if status != highspy.HighsModelStatus.kOptimal:
-            return reduced, bound, False
-        duals = np.asarray(h.getSolution().row_dual, dtype=float)
-        reduced, bound = master.reduced_costs(duals)
+            return _Relaxed(reduced, bound, False, subset)
+        solution = h.getSolution()
+        reduced, bound = master.reduced_costs(np.asarray(solution.row_dual, dtype=float))
+        used = np.asarray(solution.col_value)[1:] > 1e-9
+        support = columns[used].astype(np.int32)
         candidates = np.flatnonzero((reduced < _NEGATIVE) & ~in_master).astype(np.int32)
         if len(candidates) == 0:
-            return reduced, bound, True
+            return _Relaxed(reduced, bound, True, support)
         if clock.expired():
-            return reduced, bound, False
+            return _Relaxed(reduced, bound, False, support)
         if len(candidates) > _BATCH:
             part = np.argpartition(reduced[candidates], _BATCH)[:_BATCH]
             candidates = np.sort(candidates[part])
         in_master[candidates] = True
+        columns = np.concatenate([columns, candidates])
         starts, index, values = master.columns(candidates)
         h.addCols(
             len(candidates),
@@ -237,10 +277,13 @@ def _integer(
     start: tuple[dict[int, int], int] | None = None,
     objective: Floats | None = None,
     cost_limit: float | None = None,
+    max_nodes: int | None = None,
 ) -> Solution:
     """Solve the integer programme over `subset` (plus u): cost, days per plate, u, proven."""
     h = _highs(clock, mip=True)
     h.setOptionValue("mip_abs_gap", TIE_RUPIAH * master.scale)
+    if max_nodes is not None:
+        h.setOptionValue("mip_max_nodes", max_nodes)
     starts, index, values = master.columns(subset)
     starts = np.concatenate([[0], starts + 1]).astype(np.int32)
     index = np.concatenate([[0], index]).astype(np.int32)
@@ -278,21 +321,35 @@ def _integer(
 
 
 def _give_start(h: highspy.Highs, subset: Ints, counts: dict[int, int], u: int) -> None:
-    """Hand HiGHS a known plan as its first incumbent."""
+    """Hand HiGHS a known plan as its first incumbent (every column, so nothing to complete)."""
     position = {int(p): i + 1 for i, p in enumerate(subset)}
     if any(p not in position for p in counts):
         return
-    cols = [0] + [position[p] for p in counts]
-    vals = [float(u)] + [float(n) for n in counts.values()]
-    h.setSolution(len(cols), np.asarray(cols, dtype=np.int32), np.asarray(vals))
+    values = np.zeros(len(subset) + 1)
+    values[0] = u
+    for p, n in counts.items():
+        values[position[p]] = n
+    h.setSolution(len(values), np.arange(len(values), dtype=np.int32), values)
 
 
 def _ties(
-    master: _Master, keep: Ints, best_cost: float, margin: float, clock: _Clock
+    master: _Master,
+    keep: Ints,
+    best_cost: float,
+    margin: float,
+    clock: _Clock,
+    *,
+    start: tuple[dict[int, int], int],
 ) -> tuple[dict[int, int], int] | None:
     """Among plans within the tie margin of the least cost, the one serving most protein."""
     objective = np.concatenate([[0.0], -master.protein[keep] / max(master.protein.max(), 1e-9)])
     _, counts, unplanned, proven = _integer(
-        master, keep, clock, objective=objective, cost_limit=best_cost + margin
+        master,
+        keep,
+        clock,
+        objective=objective,
+        cost_limit=best_cost + margin,
+        start=start,
+        max_nodes=_TIE_NODES,
     )
     return (counts, unplanned) if proven else None

@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from datetime import date
 
-from app.planning.diagnose import explain_infeasible
+from app.planning.diagnose import category_reasons, explain_infeasible
 from app.planning.master import solve_plates
 from app.planning.model import (
     FACTOR_MAX,
@@ -39,6 +39,9 @@ def plan_menus(problem: PlanProblem, *, time_limit: float = DEFAULT_TIME_LIMIT) 
         return PlanResult(PlanStatus.infeasible, [], None, prep.reasons, prep.notes)
     if not problem.days:
         return PlanResult(PlanStatus.optimal, [], 0.0, [], prep.notes)
+    reasons = category_reasons(prep)
+    if reasons:
+        return PlanResult(PlanStatus.infeasible, [], None, reasons, prep.notes)
     plates = passing_plates(prep)
     if len(plates.cost) == 0:
         reasons = explain_infeasible(prep, time_limit=time_limit)
@@ -65,7 +68,7 @@ def plan_menus(problem: PlanProblem, *, time_limit: float = DEFAULT_TIME_LIMIT) 
             time_limit_reached=not proven,
         )
 
-    if result.unplanned > 0:
+    if result.unplanned != 0:
         if proven:
             reasons = explain_infeasible(prep, plates=plates, master=result, time_limit=time_limit)
         else:
@@ -81,11 +84,12 @@ def plan_menus(problem: PlanProblem, *, time_limit: float = DEFAULT_TIME_LIMIT) 
         for _ in range(n)
     ]
     ordered = order_days(menus, prep)
-    days = [
+    planned = [
         _planned_day(prep, service_date, menu)
         for service_date, menu in zip(sorted(problem.days), ordered, strict=True)
     ]
-    total = round(sum(day.cost_per_day for day in days), 2)
+    days = [day for day, _ in planned]
+    total = round(sum(exact for _, exact in planned), 2)
     if proven:
         return PlanResult(PlanStatus.optimal, days, total, [], prep.notes, stats())
     reason = (
@@ -118,7 +122,10 @@ def _validate(problem: PlanProblem) -> None:
 # ---- a planned day, re-checked -------------------------------------------------------------
 
 
-def _planned_day(prep: Prepared, service_date: date, menu: tuple[int, ...]) -> PlannedDay:
+def _planned_day(
+    prep: Prepared, service_date: date, menu: tuple[int, ...]
+) -> tuple[PlannedDay, float]:
+    """The day as answered, and its cost per day before rounding."""
     factors: dict[str, float] = {}
     costs: dict[str, float] = {}
     per_day = 0.0
@@ -129,13 +136,14 @@ def _planned_day(prep: Prepared, service_date: date, menu: tuple[int, ...]) -> P
         factors[group.code] = factor
         costs[group.code] = round(cost, 2)
         per_day += group.portions * cost
-    return PlannedDay(
+    day = PlannedDay(
         service_date=service_date,
         items=[PlannedItem(prep.recipes[r].id) for r in menu],
         portion_factors=factors,
         cost_per_portion=costs,
         cost_per_day=round(per_day, 2),
     )
+    return day, per_day
 
 
 def _recheck(prep: Prepared, menu: tuple[int, ...], code: str, factor: float) -> None:
