@@ -7,19 +7,19 @@ Variables: n[p] ≥ 0 whole days serving plate p, and u ≥ 0 days left unplanne
                Σ_{p contains r} n[p] ≤ max_repeats      for every recipe r
 
 BIG exceeds any plan's cost, so u > 0 in an optimum means no full plan exists, and
-days − u is then the most days that can be planned. Plates passing every group number in
+days - u is then the most days that can be planned. Plates passing every group number in
 the hundreds of thousands, so the programme is solved in three exact steps:
 
 1. The linear relaxation over all plates, by column generation: HiGHS solves it over a
    subset, every plate's reduced cost is priced with the duals (vectorised), and the most
-   negative join, until none is negative. Any duals give a valid lower bound.
-2. Reduced-cost fixing: with lower bound LB and any plan of cost UB, a plate whose reduced
-   cost exceeds the least reduced cost by more than UB − LB cannot be in a plan cheaper than
-   UB. A first integer solve over the most promising plates gives UB; every plate that
-   cannot be excluded this way goes into the final integer programme, solved by HiGHS to
-   proven optimality.
-3. Ties: among plans within Rp 1 of the least cost, HiGHS then picks the one serving the
-   most protein.
+   negative join, until none is negative. Any duals give a valid lower bound LB.
+2. Reduced-cost fixing: a plan using plate p costs at least LB + slack[p], the amount by
+   which p's reduced cost exceeds the least. HiGHS solves the integer programme over the
+   plates whose slack is within a window; if the optimum there costs at most LB + window,
+   no plate outside can be in a cheaper plan, so it is optimal over all plates. Otherwise
+   the window widens and the solve repeats.
+3. Ties: among plans within Rp 1 of the least cost, HiGHS then looks for the one serving
+   the most protein, within a fixed number of branch-and-bound nodes.
 """
 
 import time
@@ -33,7 +33,7 @@ from app.planning.plates import NONE, Floats, Ints, Plates
 # Costs closer than this (rupiah, whole plan) count as equal; it is also the optimality proof's
 # absolute gap.
 TIE_RUPIAH = 1.0
-# Plates added per column-generation round, and plates in the first integer solve.
+# Plates added per column-generation round (and the cheapest plates it starts from).
 _BATCH = 400
 # The first window of reduced costs, relative to the bound (plans rarely cost more than
 # 0.01 % above the relaxation), and the branch-and-bound nodes allowed for settling ties (a

@@ -212,16 +212,21 @@ def combinations_count(members: Sequence[Ints]) -> int:
     return count
 
 
+def _refuse_too_many(members: Sequence[Ints]) -> None:
+    count = combinations_count(members)
+    if count > MAX_COMBINATIONS:
+        raise PlanTooLarge(
+            f"{count:,} recipe combinations are more than the planner considers at once "
+            f"({MAX_COMBINATIONS:,}); choose fewer recipes (recipe_ids)."
+        )
+
+
 def chunks(prep: Prepared, members: Sequence[Ints] | None = None) -> Iterator[Chunk]:
     """Every plate of the given members (all usable recipes by default), one staple at a time."""
     members = list(members) if members is not None else [prep.members(c) for c in PLATE_CATEGORIES]
     if combinations_count(members) == 0:
         return
-    if combinations_count(members) > MAX_COMBINATIONS:
-        raise PlanTooLarge(
-            f"{combinations_count(members):,} recipe combinations are more than the planner "
-            f"considers at once ({MAX_COMBINATIONS:,}); choose fewer recipes (recipe_ids)."
-        )
+    _refuse_too_many(members)
     energy = np.append(prep.energy, 0.0)  # index NONE (-1) reads the appended 0
     protein = np.append(prep.protein, 0.0)
     cost = np.append(prep.cost, 0.0)
@@ -283,6 +288,7 @@ class Plates:
 
 def passing_plates(prep: Prepared) -> Plates:
     """Every plate that passes the plate rules for every enrolled group."""
+    _refuse_too_many([prep.members(c) for c in PLATE_CATEGORIES])
     blocks: list[tuple[Ints, Floats, Floats]] = []
     for chunk in chunks(prep, pruned_members(prep)):
         ok = np.ones(chunk.energy.shape, dtype=bool)

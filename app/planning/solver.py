@@ -16,6 +16,8 @@ from app.planning.master import solve_plates
 from app.planning.model import (
     FACTOR_MAX,
     FACTOR_MIN,
+    OPTIONAL_CATEGORIES,
+    REQUIRED_CATEGORIES,
     PlannedDay,
     PlannedItem,
     PlanProblem,
@@ -44,17 +46,16 @@ def plan_menus(problem: PlanProblem, *, time_limit: float = DEFAULT_TIME_LIMIT) 
         return PlanResult(PlanStatus.infeasible, [], None, reasons, prep.notes)
     plates = passing_plates(prep)
     if len(plates.cost) == 0:
-        reasons = explain_infeasible(prep, time_limit=time_limit)
+        reasons = explain_infeasible(prep, time_limit=_left(time_limit, started))
         empty = SolverStats(0.0, time.perf_counter() - started, 0, 0, None, False)
         return PlanResult(PlanStatus.infeasible, [], None, reasons, prep.notes, empty)
 
-    left = max(time_limit - (time.perf_counter() - started), 0.5)
     result = solve_plates(
         plates,
         n_recipes=len(prep.recipes),
         n_days=len(problem.days),
         max_repeats=problem.max_repeats,
-        time_limit=left,
+        time_limit=_left(time_limit, started),
     )
     proven = result.status == "optimal"
 
@@ -70,7 +71,9 @@ def plan_menus(problem: PlanProblem, *, time_limit: float = DEFAULT_TIME_LIMIT) 
 
     if result.unplanned != 0:
         if proven:
-            reasons = explain_infeasible(prep, plates=plates, master=result, time_limit=time_limit)
+            reasons = explain_infeasible(
+                prep, plates=plates, master=result, time_limit=_left(time_limit, started)
+            )
         else:
             reasons = [
                 f"No full plan was found within the time limit of {time_limit:g} s; this does "
@@ -102,6 +105,11 @@ def plan_menus(problem: PlanProblem, *, time_limit: float = DEFAULT_TIME_LIMIT) 
             f"{100 * (total - result.bound) / total:.2f} % below this one"
         )
     return PlanResult(PlanStatus.feasible, days, total, [reason + "."], prep.notes, stats())
+
+
+def _left(time_limit: float, started: float) -> float:
+    """What remains of the time limit (at least half a second, so a step can finish)."""
+    return max(time_limit - (time.perf_counter() - started), 0.5)
 
 
 def _validate(problem: PlanProblem) -> None:
@@ -159,9 +167,11 @@ def _recheck(prep: Prepared, menu: tuple[int, ...], code: str, factor: float) ->
         and (not group.protein or protein / group.protein >= prep.min_share - _ROUNDING)
         and cost <= group.budget * (1 + _ROUNDING)
     )
-    categories = sorted(r.category for r in recipes)
-    plate_ok = all(categories.count(c) == 1 for c in ("staple", "animal_protein", "fruit"))
-    if not ok or not plate_ok or categories.count("vegetable") != 1:
+    categories = [r.category for r in recipes]
+    plate_ok = all(categories.count(c) == 1 for c in REQUIRED_CATEGORIES) and all(
+        categories.count(c) <= 1 for c in OPTIONAL_CATEGORIES
+    )
+    if not ok or not plate_ok:
         raise RuntimeError(f"a planned day fails its own rules for {code}")
 
 

@@ -24,6 +24,7 @@ from app.planning.model import (
     PlanResult,
     PlanStatus,
 )
+from app.planning.plates import PlanTooLarge
 from app.planning.solver import plan_menus
 from tests.planning import mccormick
 from tests.planning.reference import akg, candidates
@@ -532,3 +533,46 @@ def test_four_weeks_of_reference_recipes_for_two_groups() -> None:
     assert_rules_hold(problem, result)
     assert result.stats.bound is not None
     assert result.stats.bound <= result.total_cost + 0.01
+
+
+def test_a_time_limit_never_passes_for_a_proof() -> None:
+    """Whatever this machine manages in the limit, only a finished proof says `optimal`."""
+    problem = PlanProblem(
+        school_days(24),
+        LUNCH,
+        [group("7-9", 320, 7000), group("10-12-m", 160, 8500)],
+        candidates(),
+    )
+    result = plan_menus(problem, time_limit=0.5)
+    assert result.stats is not None
+    if result.status is PlanStatus.optimal:
+        assert not result.stats.time_limit_reached
+        assert_rules_hold(problem, result)
+    elif result.status is PlanStatus.feasible:
+        assert result.stats.time_limit_reached
+        assert result.reasons[0].startswith("The time limit of 0.5 s stopped the solver")
+        assert_rules_hold(problem, result)
+    else:
+        assert result.reasons[0].startswith("No full plan was found within the time limit")
+
+
+def test_too_many_recipe_combinations_are_refused_before_any_work() -> None:
+    recipes = [
+        recipe(f"{category} {i}", category, 100, 5, 1000)
+        for category in ("staple", "animal_protein", "vegetable", "fruit", "plant_protein")
+        for i in range(40)
+    ]
+    problem = PlanProblem(school_days(5), LUNCH, [group("7-9", 10, 8000)], recipes)
+    with pytest.raises(PlanTooLarge, match="104,960,000 recipe combinations"):
+        plan_menus(problem)
+
+
+def test_milk_and_other_recipes_are_left_off_the_plate_and_said_so() -> None:
+    problem = plate()
+    extra = [recipe("Susu", "milk", 120, 6, 3000), recipe("Puding", "other", 90, 2, 900)]
+    result = plan_menus(
+        PlanProblem(problem.days, LUNCH, problem.groups, [*problem.recipes, *extra])
+    )
+    assert result.status is PlanStatus.optimal
+    assert "2 recipe(s) outside the plate categories (milk, other) were not used." in result.notes
+    assert_rules_hold(problem, result)
