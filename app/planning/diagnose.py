@@ -64,7 +64,7 @@ def explain_infeasible(
     reasons = _groups_together(prep, scan)
     if reasons:
         return reasons
-    reasons = _fitting(prep, scan)
+    reasons = fitting_reasons(prep, scan.fitting)
     if reasons:
         return reasons
     if plates is not None and master is not None and master.unplanned != 0:
@@ -294,12 +294,13 @@ def _together_without(prep: Prepared, members: tuple[int, ...], rule: Rule) -> b
 # ---- level 4 -----------------------------------------------------------------------------
 
 
-def _fitting(prep: Prepared, scan: _Scan) -> list[str]:
+def fitting_reasons(prep: Prepared, fitting_recipes: set[int]) -> list[str]:
+    """Categories whose recipes on some passing plate are too few for the days."""
     problem = prep.problem
     reasons: list[str] = []
     for category in REQUIRED_CATEGORIES:
         members = [r for r, recipe in enumerate(prep.recipes) if recipe.category == category]
-        fitting = [r for r in members if r in scan.fitting]
+        fitting = [r for r in members if r in fitting_recipes]
         covered = len(fitting) * problem.max_repeats
         if covered >= len(problem.days):
             continue

@@ -11,7 +11,9 @@ import time
 from collections.abc import Sequence
 from datetime import date
 
-from app.planning.diagnose import category_reasons, explain_infeasible
+import numpy as np
+
+from app.planning.diagnose import category_reasons, explain_infeasible, fitting_reasons
 from app.planning.master import solve_plates
 from app.planning.model import (
     FACTOR_MAX,
@@ -49,6 +51,10 @@ def plan_menus(problem: PlanProblem, *, time_limit: float = DEFAULT_TIME_LIMIT) 
         reasons = explain_infeasible(prep, time_limit=_left(time_limit, started))
         empty = SolverStats(0.0, time.perf_counter() - started, 0, 0, None, False)
         return PlanResult(PlanStatus.infeasible, [], None, reasons, prep.notes, empty)
+    # Recipes on no passing plate cannot be served: too few left in a category is decided here.
+    reasons = fitting_reasons(prep, {int(r) for r in np.unique(plates.recipes)} - {NONE})
+    if reasons:
+        return PlanResult(PlanStatus.infeasible, [], None, reasons, prep.notes)
 
     result = solve_plates(
         plates,
