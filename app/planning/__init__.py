@@ -1,0 +1,1 @@
+"""Menu planning: least-cost plans over many days, solved as a mixed-integer programme."""
