@@ -207,6 +207,21 @@ def import_tkpi(
         console.print(line, markup=False)
 
 
+@cli.command("purge-idempotency")
+def purge_idempotency() -> None:
+    """Delete the stored answers of Idempotency-Keys past their expiry (run it daily)."""
+    from app.core.idempotency import purge_expired
+    from app.core.types import utcnow
+
+    settings = _settings()
+    _ready(settings)
+
+    async def purge(session: AsyncSession) -> int:
+        return await purge_expired(session, now=utcnow())
+
+    console.print(f"deleted {asyncio.run(_in_one_transaction(settings, purge))} expired keys")
+
+
 async def _in_one_transaction(
     settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]
 ) -> T:

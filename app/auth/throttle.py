@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, text
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.models import LoginFailure
@@ -59,14 +60,18 @@ def keys_for(*, username: str, client: str) -> ThrottleKeys:
 async def _seconds_until_free(
     session: AsyncSession, *, key: str, limit: int, window: timedelta, now: datetime
 ) -> int:
-    recent = (
-        await session.execute(
-            select(LoginFailure.created_at)
-            .where(LoginFailure.key == key, LoginFailure.created_at > now - window)  # type: ignore[arg-type]
-            .order_by(LoginFailure.created_at.desc())  # type: ignore[attr-defined]
-            .limit(limit)
+    recent: list[datetime] = list(
+        (
+            await session.execute(
+                select(col(LoginFailure.created_at))
+                .where(col(LoginFailure.key) == key, col(LoginFailure.created_at) > now - window)
+                .order_by(col(LoginFailure.created_at).desc())
+                .limit(limit)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     if len(recent) < limit:
         return 0
     # The limit-th newest attempt is the one whose ageing out frees a slot.
@@ -79,7 +84,7 @@ async def _lock(session: AsyncSession, keys: ThrottleKeys) -> None:
     PostgreSQL: transaction-scoped advisory locks, in a fixed order. SQLite: a login's
     transaction holds the database's write lock from its start.
     """
-    if session.bind.dialect.name != "postgresql":
+    if session.bind is None or session.bind.dialect.name != "postgresql":
         return
     for key in sorted((keys.username, keys.client)):
         await session.execute(
@@ -94,7 +99,7 @@ async def reserve(
     """Count an attempt before its password is checked; 429 with Retry-After if none is left."""
     await _lock(session, keys)
     window = timedelta(seconds=settings.login_window_seconds)
-    await session.execute(delete(LoginFailure).where(LoginFailure.created_at <= now - window))  # type: ignore[arg-type]
+    await session.execute(delete(LoginFailure).where(col(LoginFailure.created_at) <= now - window))
     wait = max(
         await _seconds_until_free(
             session, key=keys.username, limit=settings.login_max_failures, window=window, now=now
@@ -121,7 +126,7 @@ async def reserve(
 async def release(session: AsyncSession, reservation: Reservation) -> None:
     """Uncount an attempt whose password was never checked."""
     await session.execute(
-        delete(LoginFailure).where(LoginFailure.id.in_(reservation.row_ids))  # type: ignore[attr-defined]
+        delete(LoginFailure).where(col(LoginFailure.id).in_(reservation.row_ids))
     )
 
 
@@ -129,8 +134,8 @@ async def succeeded(session: AsyncSession, reservation: Reservation) -> None:
     """A successful login clears its username's attempts and its own client count."""
     await session.execute(
         delete(LoginFailure).where(
-            (LoginFailure.key == reservation.keys.username)  # type: ignore[arg-type]
-            | (LoginFailure.id == reservation.row_ids[1])  # type: ignore[arg-type]
+            (col(LoginFailure.key) == reservation.keys.username)
+            | (col(LoginFailure.id) == reservation.row_ids[1])
         )
     )
 

@@ -146,7 +146,7 @@ def session_scope(
 async def begin_writing(session: AsyncSession) -> None:
     """Begin the session's transaction as a writer: on SQLite that takes the database's
     write lock now (BEGIN IMMEDIATE), so writers queue instead of failing to upgrade."""
-    if session.bind.dialect.name == "sqlite":
+    if session.bind is not None and session.bind.dialect.name == "sqlite":
         await session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 

@@ -17,7 +17,8 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_parameterless_sub_dependant
 from fastapi.params import Depends
-from fastapi.routing import APIRoute, request_response, wrap_app_with_body_limit
+from fastapi.routing import APIRoute, request_response
+from fastapi.routing import wrap_app_with_body_limit  # type: ignore[attr-defined]
 from pydantic import TypeAdapter
 
 from app.core.conditional import (
@@ -88,12 +89,12 @@ class ApiRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
-        if "POST" in self.methods and self.include_in_schema:
+        if "POST" in (self.methods or ()) and self.include_in_schema:
             self._run_under_idempotency_keys()
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        reads = "GET" in self.methods
+        reads = "GET" in (self.methods or ())
 
         async def checked(request: Request) -> Response:
             await refuse_nul(request)

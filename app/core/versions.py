@@ -7,7 +7,7 @@ a kitchen's own). A day view's tag is made of the two, so answering 304 needs no
 """
 
 from sqlalchemy import select, update
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 REFERENCE = "reference"
@@ -22,12 +22,12 @@ class DataVersion(SQLModel, table=True):
     version: int = Field(default=1, nullable=False)
 
 
-_REFERENCE_VERSION = select(DataVersion.version).where(DataVersion.scope == REFERENCE)  # type: ignore[arg-type]
-_BUMP_REFERENCE = (
+_REFERENCE_VERSION = select(col(DataVersion.version)).where(col(DataVersion.scope) == REFERENCE)
+BUMP_REFERENCE = (
     update(DataVersion)
-    .where(DataVersion.scope == REFERENCE)  # type: ignore[arg-type]
-    .values(version=DataVersion.version + 1)
-    .returning(DataVersion.version)
+    .where(col(DataVersion.scope) == REFERENCE)
+    .values(version=col(DataVersion.version) + 1)
+    .returning(col(DataVersion.version))
 )
 
 
@@ -38,4 +38,4 @@ async def reference_version(session: AsyncSession) -> int:
 
 async def bump_reference_version(session: AsyncSession) -> int:
     """Count a write to reference data (in the writing transaction); the new version."""
-    return int((await session.execute(_BUMP_REFERENCE)).scalar_one())
+    return int((await session.execute(BUMP_REFERENCE)).scalar_one())

@@ -38,6 +38,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.core.versions import BUMP_REFERENCE
 from app.foods import rules
 from app.foods.models import FOOD_CODE_PATTERN, Allergen, Food, FoodGroup, HalalStatus
 from app.nutrition.models import NUTRIENTS
@@ -477,4 +478,7 @@ def import_tkpi(
         for row in rows
         if row.problems and row.line not in refused
     ]
+    if report.created or report.updated:
+        # Recipes and draft menus read foods: their ETags (and the day view's) move.
+        session.execute(BUMP_REFERENCE)
     return report

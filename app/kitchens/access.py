@@ -19,6 +19,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth.deps import CurrentPrincipal, ensure_allowed
@@ -66,8 +67,8 @@ async def touch_kitchen(session: AsyncSession, kitchen: Kitchen) -> None:
         update(Kitchen)
         .where(Kitchen.id == kitchen.id)  # type: ignore[arg-type]
         # updated_at = itself: the kitchen did not change, only its data did.
-        .values(data_version=Kitchen.data_version + 1, updated_at=Kitchen.updated_at)
-        .returning(Kitchen.data_version)
+        .values(data_version=col(Kitchen.data_version) + 1, updated_at=col(Kitchen.updated_at))
+        .returning(col(Kitchen.data_version))
     )
     # Not a change of the kitchen itself: its own version (and ETag) stays.
     set_committed_value(kitchen, "data_version", new)

@@ -282,3 +282,33 @@ def test_expired_keys_are_forgotten(client: TestClient, admin: Headers, database
 def test_ttl_below_24_hours_is_refused() -> None:
     with pytest.raises(ValueError):
         Settings(_env_file=None, idempotency_ttl_hours=23)  # type: ignore[call-arg]
+
+
+def test_expired_keys_are_purged_by_the_cli(
+    client: TestClient, admin: Headers, database_url: str, tmp_path: Any
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    for key in ("keep", "drop"):
+        body = key_body()
+        assert client.post(
+            "/api/v1/api-keys", json=body, headers={**admin, "Idempotency-Key": key}
+        ).status_code == 201
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE idempotency_records SET expires_at = created_at WHERE key = 'drop'")
+        )
+    env = {**os.environ, "DATABASE_URL": database_url, "ENVIRONMENT": "test"}
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "purge-idempotency"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "deleted 1 expired keys" in done.stdout
+    with engine.connect() as conn:
+        keys = conn.execute(text("SELECT key FROM idempotency_records")).scalars().all()
+    engine.dispose()
+    assert keys == ["keep"]

@@ -228,6 +228,14 @@ def test_database_outage_gives_503_then_recovers_and_loses_no_write(
     assert {str(stored[c]) for c in acknowledged} <= audited
     # Every kitchen stored has its audit event (they share the transaction).
     assert {str(i) for i in stored.values()} == audited
+    # The pool gauge tells the truth after connections died with the database: nothing is
+    # checked out once the writers stopped (it once read -74 here).
+    in_use = next(
+        float(line.split()[1])
+        for line in httpx.get(f"{live_server}/metrics").text.splitlines()
+        if line.startswith("dapur_db_connections_in_use ")
+    )
+    assert in_use == 0, in_use
 
     by_phase: dict[str, dict[int, int]] = {}
     for o in outcomes:
