@@ -1,7 +1,9 @@
 """Health, readiness, metrics, error shape, migrations."""
 
 import re
+import uuid
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi import FastAPI
@@ -107,3 +109,60 @@ def test_unparseable_form_body_is_422(client: TestClient) -> None:
         headers={"Content-Type": "multipart/form-data; boundary=nothing"},
     )
     assert_problem(resp, 422, "validation_error")
+
+
+def test_the_root_says_where_to_start(client: TestClient) -> None:
+    resp = client.get("/")
+    assert resp.status_code == 200
+    assert resp.json()["docs"] == "/docs" and resp.json()["api"] == "/api/v1"
+
+
+def test_the_development_secret_signs_without_a_weak_key_warning() -> None:
+    import warnings
+
+    from app.core.security import create_access_token, decode_access_token
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        token = create_access_token(
+            uuid.uuid4(), token_version=1, secret=settings.secret_key, minutes=5
+        )
+        assert decode_access_token(token, secret=settings.secret_key) is not None
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(_env_file=None, environment="production", secret_key=settings.secret_key)  # type: ignore[call-arg]
+
+
+def test_access_log_lines_carry_the_request_id(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from tests.conftest import _free_port
+
+    caplog.set_level(logging.INFO, logger="uvicorn.access")
+    port = _free_port()
+    # log_config=None: uvicorn leaves logging alone, so its access lines reach caplog.
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=True)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.02)
+        resp = httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "req-a1"})
+        assert resp.status_code == 200
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert any("/healthz" in line and "request_id=req-a1" in line for line in lines), lines
