@@ -2,10 +2,15 @@
 
 import os
 import resource
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,10 +19,89 @@ import httpx
 
 from app.synthetic.generator import MANAGER_PASSWORD
 
+ROOT = Path(__file__).resolve().parents[1]
 ADMIN_USERNAME = os.environ.get("BENCH_ADMIN_USERNAME", "bench-admin")
 ADMIN_PASSWORD = os.environ.get("BENCH_ADMIN_PASSWORD", "bench-admin-password")
 Headers = dict[str, str]
 WORKERS = 2  # uvicorn --workers of the server under test
+
+
+@dataclass(frozen=True)
+class Server:
+    """A uvicorn under test: where it answers and its master process (whose children are
+    the workers)."""
+
+    base_url: str
+    pid: int
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(
+    target: str,
+    *,
+    database_url: str,
+    secret_key: str,
+    checkout: Path = ROOT,
+    ready_path: str = "/readyz",
+) -> Iterator[Server]:
+    """uvicorn serving `target` (module:app) from `checkout` with the benchmark's fixed
+    settings (WORKERS workers, no access log) on a free local port, stopped on exit.
+
+    Every server of one run gets the same secret key, so a token issued by one is valid
+    on the others. Code is imported from `checkout` first (PYTHONPATH), so another
+    checkout serves its own `app` package with this environment's libraries.
+    """
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secret_key,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(checkout),
+    }
+    env.pop("FIRST_ADMIN_USERNAME", None)
+    command = [
+        sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning",
+        "--no-access-log",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=checkout, env=env, start_new_session=True)
+    try:
+        server = Server(f"http://127.0.0.1:{port}", process.pid)
+        _wait_ready(server, ready_path)
+        print(f"server: {target} from {checkout}, --workers {WORKERS} at {server.base_url}")
+        yield server
+    finally:
+        _stop(process)
+
+
+def _wait_ready(server: Server, path: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(server.base_url + path, timeout=2).status_code == 200:
+                time.sleep(1)  # let the second worker finish starting too
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"uvicorn at {server.base_url} did not become ready")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @dataclass
@@ -29,6 +113,15 @@ class Context:
     server_pid: int  # the uvicorn master; its children are the workers
     smoke: bool
     anchor: str  # the nation's "today" (ISO date): the last day with meal counts
+    secret_key: str  # the servers' SECRET_KEY, shared by every server of the run
+    # Another checkout of the service to serve back to back with this one (bench/load.py).
+    against: Path | None = None
+    against_label: str = ""
+
+    @property
+    def server(self) -> Server:
+        """The service under test, started by bench.run for the whole run."""
+        return Server(self.base_url, self.server_pid)
 
     def client(self, timeout: float = 600.0) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=timeout)
@@ -46,6 +139,7 @@ class Result:
     name: str
     figures: dict[str, Any] = field(default_factory=dict)
     ratio: float | None = None
+    ratio_name: str = "ratio to baseline"
     target: str = ""
     met: bool | None = None
     notes: list[str] = field(default_factory=list)
@@ -61,7 +155,7 @@ class Result:
         for key, value in self.figures.items():
             print(f"   {key:<34} {_fmt(value)}")
         if self.ratio is not None:
-            print(f"   {'ratio to baseline':<34} {self.ratio:.3f}  {self.verdict()}")
+            print(f"   {self.ratio_name:<34} {self.ratio:.3f}  {self.verdict()}")
         for note in self.notes:
             print(f"   note: {note}")
 
