@@ -10,7 +10,7 @@ The unit of every CPU figure is a bare FastAPI app (bench/bare.py: one route, no
 middleware) served with the same uvicorn flags and measured in the same run: its server CPU
 per request is what the cheapest whole FastAPI request costs on this machine, so "CPU ÷
 bare app" compares across machines where milliseconds do not. The targets are those of the
-request-path redesign (issue 14), on the server's CPU ÷ bare app.
+request-path redesign (docs/performance.md), on the server's CPU ÷ bare app.
 
 With --against (bench.run), another checkout of the service (by default v1) is served too,
 and each request is measured on it right after this code, each side on a fresh server of
@@ -205,8 +205,8 @@ def _routes(
             requests.append(("PUT", path, auth(kitchen_id), body))
         return requests
 
-    # Targets: issue 14 (the request-path redesign). The 304 runs before the PUT, which
-    # would otherwise change the first run's views under their tags.
+    # Targets: the request-path redesign's (docs/performance.md). The 304 runs before the
+    # PUT, which would otherwise change the first run's views under their tags.
     return [
         Route("GET /healthz", healthz, 2),
         Route("GET /kitchens/{id} (the floor)", floor, 12, 2),
