@@ -117,6 +117,8 @@ def _wrk_once(server: Server, script: str, seconds: int) -> Figures:
         )  # fmt: skip
     line = next(x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON "))
     figures: Figures = json.loads(line.removeprefix("BENCH_JSON "))
+    if not figures["requests"]:
+        raise RuntimeError(f"{server.base_url} answered no request in {seconds} s")
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
     # CPU milliseconds per request, by who spent them; how busy the machine was; each
     # server process's share of the server's CPU, largest first.
