@@ -1,6 +1,7 @@
 """Shared plumbing of the benchmarks: the server under test, logging in, reporting."""
 
 import os
+import re
 import resource
 import signal
 import socket
@@ -33,6 +34,12 @@ class Server:
 
     base_url: str
     pid: int
+    database: str | None = None  # its database, whose PostgreSQL backends are its own
+
+
+def database_name(url: str) -> str:
+    """The database a SQLAlchemy or libpq URL names."""
+    return url.rsplit("/", 1)[1].split("?", 1)[0]
 
 
 def _free_port() -> int:
@@ -74,7 +81,7 @@ def serve(
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=checkout, env=env, start_new_session=True)
     try:
-        server = Server(f"http://127.0.0.1:{port}", process.pid)
+        server = Server(f"http://127.0.0.1:{port}", process.pid, database_name(database_url))
         _wait_ready(server, ready_path)
         print(f"server: {target} from {checkout}, --workers {WORKERS} at {server.base_url}")
         yield server
@@ -121,7 +128,7 @@ class Context:
     @property
     def server(self) -> Server:
         """The service under test, started by bench.run for the whole run."""
-        return Server(self.base_url, self.server_pid)
+        return Server(self.base_url, self.server_pid, database_name(self.database_url))
 
     def client(self, timeout: float = 600.0) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=timeout)
@@ -226,10 +233,29 @@ def children(pid: int) -> list[int]:
     return _processes(lambda p: int(_stat_fields(p)[1]) == pid)
 
 
-def _postgres_pids() -> list[int]:
-    """Every local PostgreSQL process: the backends serving the app and the background
-    writers its commits wake up."""
-    return _processes(lambda p: Path(f"/proc/{p}/comm").read_text().strip() == "postgres")
+# A PostgreSQL process title names the database of a client backend or autovacuum worker:
+# "postgres: [cluster: ]user database host(port) activity", "... autovacuum worker database".
+_BACKEND_TITLE = re.compile(
+    r"^postgres: (?:\S+: )?"
+    r"(?:\S+ (?P<db>\S+) (?:\[local\]|\S+\(\d+\))|autovacuum worker (?P<av>\S+))"
+)
+
+
+def _postgres_pids(database: str | None = None) -> list[int]:
+    """The local PostgreSQL processes: the backends serving the app and the background
+    writers its commits wake up. With `database`, backends of other databases (other
+    jobs on a shared machine) are left out; the shared background processes stay."""
+
+    def ours(pid: str) -> bool:
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+            return False
+        if database is None:
+            return True
+        title = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ").strip()
+        match = _BACKEND_TITLE.match(title)
+        return match is None or database in (match["db"], match["av"])
+
+    return _processes(ours)
 
 
 def _cpu_seconds(pids: list[int]) -> dict[int, float]:
@@ -260,8 +286,9 @@ def _busy_seconds() -> tuple[float, float]:
 
 class CpuAccount:
     """Where the CPU went while a block ran: each server process, PostgreSQL's processes
-    (when it runs on this machine), and the block's own child processes (the load
-    generator).
+    (when it runs on this machine; given the server's `database`, only the backends of that
+    database and the shared background processes), and the block's own child processes
+    (the load generator).
 
     Read from /proc, so it is Linux only. PostgreSQL's processes are also read every
     SAMPLE_SECONDS while the block runs, so a backend that ends before the block does (a
@@ -272,8 +299,9 @@ class CpuAccount:
 
     SAMPLE_SECONDS = 0.2
 
-    def __init__(self, server_pid: int) -> None:
+    def __init__(self, server_pid: int, database: str | None = None) -> None:
         self.server_pids = [server_pid, *children(server_pid)]
+        self.database = database
         self.seconds: dict[str, float] = {}
         self.workers: list[float] = []
         self.busy = 0.0
@@ -283,12 +311,13 @@ class CpuAccount:
 
     def _sample(self) -> None:
         while not self._stop.wait(self.SAMPLE_SECONDS):
-            self._postgres.update(_cpu_seconds(_postgres_pids()))
+            self._postgres.update(_cpu_seconds(_postgres_pids(self.database)))
 
     def _now(self) -> tuple[dict[int, float], dict[int, float], float]:
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         server = _cpu_seconds(self.server_pids)
-        return server, _cpu_seconds(_postgres_pids()), kids.ru_utime + kids.ru_stime
+        postgres = _cpu_seconds(_postgres_pids(self.database))
+        return server, postgres, kids.ru_utime + kids.ru_stime
 
     def __enter__(self) -> "CpuAccount":
         self._start, self._machine = self._now(), _busy_seconds()

@@ -109,7 +109,7 @@ def wrk(server: Server, requests: list[WrkRequest], seconds: int) -> Figures:
 
 
 def _wrk_once(server: Server, script: str, seconds: int) -> Figures:
-    with CpuAccount(server.pid) as cpu:
+    with CpuAccount(server.pid, server.database) as cpu:
         out = subprocess.run(
             ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
              "-s", script, server.base_url],
