@@ -1,11 +1,17 @@
 """Shared plumbing of the benchmarks: the server under test, logging in, reporting."""
 
 import os
+import re
 import resource
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,10 +20,95 @@ import httpx
 
 from app.synthetic.generator import MANAGER_PASSWORD
 
+ROOT = Path(__file__).resolve().parents[1]
 ADMIN_USERNAME = os.environ.get("BENCH_ADMIN_USERNAME", "bench-admin")
 ADMIN_PASSWORD = os.environ.get("BENCH_ADMIN_PASSWORD", "bench-admin-password")
 Headers = dict[str, str]
 WORKERS = 2  # uvicorn --workers of the server under test
+
+
+@dataclass(frozen=True)
+class Server:
+    """A uvicorn under test: where it answers and its master process (whose children are
+    the workers)."""
+
+    base_url: str
+    pid: int
+    database: str | None = None  # its database, whose PostgreSQL backends are its own
+
+
+def database_name(url: str) -> str:
+    """The database a SQLAlchemy or libpq URL names."""
+    return url.rsplit("/", 1)[1].split("?", 1)[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(
+    target: str,
+    *,
+    database_url: str,
+    secret_key: str,
+    checkout: Path = ROOT,
+    ready_path: str = "/readyz",
+) -> Iterator[Server]:
+    """uvicorn serving `target` (module:app) from `checkout` with the benchmark's fixed
+    settings (WORKERS workers, no access log) on a free local port, stopped on exit.
+
+    Every server of one run gets the same secret key, so a token issued by one is valid
+    on the others. Code is imported from `checkout` first (PYTHONPATH), so another
+    checkout serves its own `app` package with this environment's libraries.
+    """
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secret_key,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(checkout),
+    }
+    env.pop("FIRST_ADMIN_USERNAME", None)
+    command = [
+        sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning",
+        "--no-access-log",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=checkout, env=env, start_new_session=True)
+    try:
+        server = Server(f"http://127.0.0.1:{port}", process.pid, database_name(database_url))
+        _wait_ready(server, ready_path)
+        print(f"server: {target} from {checkout}, --workers {WORKERS} at {server.base_url}")
+        yield server
+    finally:
+        _stop(process)
+
+
+def _wait_ready(server: Server, path: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(server.base_url + path, timeout=2).status_code == 200:
+                time.sleep(1)  # let the second worker finish starting too
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"uvicorn at {server.base_url} did not become ready")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @dataclass
@@ -29,6 +120,15 @@ class Context:
     server_pid: int  # the uvicorn master; its children are the workers
     smoke: bool
     anchor: str  # the nation's "today" (ISO date): the last day with meal counts
+    secret_key: str  # the servers' SECRET_KEY, shared by every server of the run
+    # Another checkout of the service to serve back to back with this one (bench/load.py).
+    against: Path | None = None
+    against_label: str = ""
+
+    @property
+    def server(self) -> Server:
+        """The service under test, started by bench.run for the whole run."""
+        return Server(self.base_url, self.server_pid, database_name(self.database_url))
 
     def client(self, timeout: float = 600.0) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=timeout)
@@ -46,6 +146,7 @@ class Result:
     name: str
     figures: dict[str, Any] = field(default_factory=dict)
     ratio: float | None = None
+    ratio_name: str = "ratio to baseline"
     target: str = ""
     met: bool | None = None
     notes: list[str] = field(default_factory=list)
@@ -61,7 +162,7 @@ class Result:
         for key, value in self.figures.items():
             print(f"   {key:<34} {_fmt(value)}")
         if self.ratio is not None:
-            print(f"   {'ratio to baseline':<34} {self.ratio:.3f}  {self.verdict()}")
+            print(f"   {self.ratio_name:<34} {self.ratio:.3f}  {self.verdict()}")
         for note in self.notes:
             print(f"   note: {note}")
 
@@ -132,10 +233,29 @@ def children(pid: int) -> list[int]:
     return _processes(lambda p: int(_stat_fields(p)[1]) == pid)
 
 
-def _postgres_pids() -> list[int]:
-    """Every local PostgreSQL process: the backends serving the app and the background
-    writers its commits wake up."""
-    return _processes(lambda p: Path(f"/proc/{p}/comm").read_text().strip() == "postgres")
+# A PostgreSQL process title names the database of a client backend or autovacuum worker:
+# "postgres: [cluster: ]user database host(port) activity", "... autovacuum worker database".
+_BACKEND_TITLE = re.compile(
+    r"^postgres: (?:\S+: )?"
+    r"(?:\S+ (?P<db>\S+) (?:\[local\]|\S+\(\d+\))|autovacuum worker (?P<av>\S+))"
+)
+
+
+def _postgres_pids(database: str | None = None) -> list[int]:
+    """The local PostgreSQL processes: the backends serving the app and the background
+    writers its commits wake up. With `database`, backends of other databases (other
+    jobs on a shared machine) are left out; the shared background processes stay."""
+
+    def ours(pid: str) -> bool:
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+            return False
+        if database is None:
+            return True
+        title = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ").strip()
+        match = _BACKEND_TITLE.match(title)
+        return match is None or database in (match["db"], match["av"])
+
+    return _processes(ours)
 
 
 def _cpu_seconds(pids: list[int]) -> dict[int, float]:
@@ -166,8 +286,9 @@ def _busy_seconds() -> tuple[float, float]:
 
 class CpuAccount:
     """Where the CPU went while a block ran: each server process, PostgreSQL's processes
-    (when it runs on this machine), and the block's own child processes (the load
-    generator).
+    (when it runs on this machine; given the server's `database`, only the backends of that
+    database and the shared background processes), and the block's own child processes
+    (the load generator).
 
     Read from /proc, so it is Linux only. PostgreSQL's processes are also read every
     SAMPLE_SECONDS while the block runs, so a backend that ends before the block does (a
@@ -178,8 +299,9 @@ class CpuAccount:
 
     SAMPLE_SECONDS = 0.2
 
-    def __init__(self, server_pid: int) -> None:
+    def __init__(self, server_pid: int, database: str | None = None) -> None:
         self.server_pids = [server_pid, *children(server_pid)]
+        self.database = database
         self.seconds: dict[str, float] = {}
         self.workers: list[float] = []
         self.busy = 0.0
@@ -189,12 +311,13 @@ class CpuAccount:
 
     def _sample(self) -> None:
         while not self._stop.wait(self.SAMPLE_SECONDS):
-            self._postgres.update(_cpu_seconds(_postgres_pids()))
+            self._postgres.update(_cpu_seconds(_postgres_pids(self.database)))
 
     def _now(self) -> tuple[dict[int, float], dict[int, float], float]:
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         server = _cpu_seconds(self.server_pids)
-        return server, _cpu_seconds(_postgres_pids()), kids.ru_utime + kids.ru_stime
+        postgres = _cpu_seconds(_postgres_pids(self.database))
+        return server, postgres, kids.ru_utime + kids.ru_stime
 
     def __enter__(self) -> "CpuAccount":
         self._start, self._machine = self._now(), _busy_seconds()

@@ -86,7 +86,7 @@ def pgbench(ctx: Context, scripts: list[str], *, clients: int, seconds: int) -> 
             path = Path(folder) / f"request-{i:03d}.sql"
             path.write_text(script)
             files += ["-f", str(path)]
-        with CpuAccount(ctx.server_pid) as cpu:
+        with CpuAccount(ctx.server_pid, ctx.server.database) as cpu:
             out = subprocess.run(
                 ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "1",
                  "-T", str(seconds), *files, ctx.libpq_url],

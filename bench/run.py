@@ -4,11 +4,16 @@
     python -m bench.run --smoke         # small nation, a few seconds per benchmark (< 2 min
                                         # once the small nation exists)
     python -m bench.run --only demand   # one benchmark
+    python -m bench.run --only load --against [REV_OR_PATH]
+                                        # the load benchmark, this code against v1 (or the
+                                        # given git revision or checkout), back to back
 
 The database comes from BENCH_DATABASE_URL (default: postgresql+psycopg://postgres@127.0.0.1
 :5432/dapur_bench, or dapur_bench_small with --smoke). It is created and migrated when
 missing and the nation is generated when it holds no kitchen. The server is uvicorn with
 fixed settings (two workers, no access log) on a free local port, stopped at the end.
+A revision given to --against is checked out once as a detached git worktree in the
+temporary directory (never inside this work tree) and served with this environment.
 Every benchmark prints its figures and its ratio to a baseline measured in the same run;
 nothing here asserts a time.
 """
@@ -18,23 +23,20 @@ import json
 import os
 import platform
 import secrets
-import signal
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 from psycopg import sql
 
 from bench import demand, export, load
-from bench.common import ADMIN_PASSWORD, ADMIN_USERNAME, WORKERS, Context, Result
+from bench.common import ADMIN_PASSWORD, ADMIN_USERNAME, ROOT, Context, Result, serve
 
-ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = {"demand": demand.run, "load": load.run, "export": export.run}
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dapur_bench"
 SERVER_SETTINGS = {"jit": "off", "random_page_cost": "1.1"}
@@ -90,49 +92,42 @@ def ensure_nation(url: str, size: str) -> str:
     return str(row[0])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+V1 = "c758ace"  # the service as v1 left it: the default of --against
 
 
-def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "ENVIRONMENT": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("FIRST_ADMIN_USERNAME", None)
-    command = [
-        sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning",
-        "--no-access-log",
-    ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                time.sleep(1)  # let the second worker finish starting too
-                print(f"server: uvicorn --workers {WORKERS} at {base} (pid {server.pid})")
-                return server, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    stop_server(server)
-    raise SystemExit("uvicorn did not become ready")
+def checkout(ref_or_path: str) -> tuple[Path, str]:
+    """A checkout of the service to serve beside this one, and how to name it.
+
+    A directory is used as it is; anything else is a git revision of this repository,
+    checked out once (a detached git worktree under the temporary directory, outside this
+    work tree) and reused by later runs.
+    """
+    given = Path(ref_or_path)
+    if given.is_dir():
+        return given.resolve(), str(given)
+
+    def git(*args: str, cwd: Path = ROOT) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--verify", f"{ref_or_path}^{{commit}}")
+    path = Path(tempfile.gettempdir()) / f"dapur-bench-{commit[:12]}"
+    if not (path.is_dir() and git("rev-parse", "HEAD", cwd=path) == commit):
+        print(f"checking out {commit[:12]} into {path}")
+        git("worktree", "add", "--force", "--detach", str(path), commit)
+    return path, commit[:12]
 
 
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
+def _imports_from(path: Path) -> None:
+    """Fail early unless a server started in `path` would import that checkout's code."""
+    env = {**os.environ, "PYTHONPATH": str(path)}
+    found = subprocess.run(
+        [sys.executable, "-c", "import app; print(app.__file__)"],
+        cwd=path, env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    if not Path(found).resolve().is_relative_to(path):
+        raise SystemExit(f"{path} would serve {found}, not its own code")
 
 
 def machine() -> dict[str, Any]:
@@ -156,17 +151,35 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="small nation, a few seconds each")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--against",
+        nargs="?",
+        const=V1,
+        metavar="REV_OR_PATH",
+        help=f"load benchmark: also serve this git revision (default {V1}, v1) or checkout "
+        "directory, route by route right after this code, and compare",
+    )
     args = parser.parse_args()
     size = "small" if args.smoke else "large"
     url = os.environ.get("BENCH_DATABASE_URL") or (DEFAULT_URL + ("_small" if args.smoke else ""))
     os.environ["BENCH_DATABASE_URL"] = url
     ensure_database(url)
     anchor = ensure_nation(url, size)
-    server, base = start_server(url)
+    against, label = checkout(args.against) if args.against else (None, "")
+    if against is not None:
+        _imports_from(against)
+    secret = secrets.token_urlsafe(48)
     results: list[Result] = []
-    try:
+    with serve("app.main:app", database_url=url, secret_key=secret) as server:
         ctx = Context(
-            base_url=base, database_url=url, server_pid=server.pid, smoke=args.smoke, anchor=anchor
+            base_url=server.base_url,
+            database_url=url,
+            server_pid=server.pid,
+            smoke=args.smoke,
+            anchor=anchor,
+            secret_key=secret,
+            against=against,
+            against_label=label,
         )
         for name in args.only or list(BENCHMARKS):
             started = time.monotonic()
@@ -174,13 +187,11 @@ def main() -> None:
                 result.show()
                 results.append(result)
             print(f"   ({name}: {time.monotonic() - started:.0f} s)")
-    finally:
-        stop_server(server)
     info = machine()
     print("\n== summary", json.dumps(info))
     for r in results:
         if r.ratio is not None:
-            print(f"   {r.name:<62} ratio {r.ratio:6.3f}  {r.verdict()}")
+            print(f"   {r.name:<62} {r.ratio_name} {r.ratio:7.3f}  {r.verdict()}")
     if args.json:
         args.json.write_text(
             json.dumps(
