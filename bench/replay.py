@@ -57,7 +57,7 @@ def record(ctx: Context, reads: list[tuple[str, str]]) -> list[str]:
 
         def keep(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
             for one in params if many else [params]:
-                seen.append(literal.mogrify(statement, one) if one else statement)
+                seen.append(_inline(literal, statement, one) if one else statement)
 
         tokens: dict[str, str] = {}
         for path, code in reads:
@@ -76,6 +76,18 @@ def record(ctx: Context, reads: list[tuple[str, str]]) -> list[str]:
             # Reads run in autocommit in the application too: one statement, one transaction.
             scripts.append("".join(" ".join(s.split()) + ";\n" for s in seen))
     return scripts
+
+
+_POSITIONAL = re.compile(r"\$(\d+)")
+
+
+def _inline(literal: Any, statement: str, params: Any) -> str:
+    """The statement with its parameters written in, for psycopg's (`%(name)s`, `%s`) and
+    asyncpg's (`$1`) placeholders alike."""
+    if isinstance(params, tuple | list) and _POSITIONAL.search(statement):
+        values = [literal.mogrify("%s", (value,)) for value in params]
+        return _POSITIONAL.sub(lambda m: values[int(m.group(1)) - 1], statement)
+    return str(literal.mogrify(statement, params))
 
 
 def pgbench(ctx: Context, scripts: list[str], *, clients: int, seconds: int) -> dict[str, Any]:
