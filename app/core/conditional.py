@@ -64,7 +64,7 @@ class EntityTags:
         return self.any or any(not weak and tag == current for weak, tag in self.tags)
 
 
-class NotModified(Exception):  # noqa: N818 (a response, not an error)
+class NotModified(Exception):
     """Raised to answer 304: the client already holds the current representation."""
 
     def __init__(self, etag: str) -> None:

@@ -82,7 +82,9 @@ class Edge:
                     # A device may keep what it read, but must revalidate (ETags); nothing
                     # else is ever stored, so no shared cache holds a child's data.
                     cacheable = is_read and status < 400
-                    out.setdefault("cache-control", "private, no-cache" if cacheable else "no-store")
+                    out.setdefault(
+                        "cache-control", "private, no-cache" if cacheable else "no-store"
+                    )
             await send(message)
 
         with request_id_context(rid):
@@ -95,14 +97,14 @@ class Edge:
                     raise
                 unavailable = database_unavailable(exc)
                 if not unavailable:
-                    logger.error(
-                        "unhandled error on %s %s", scope["method"], path, exc_info=exc
-                    )
+                    logger.error("unhandled error on %s %s", scope["method"], path, exc_info=exc)
                 error = ServiceUnavailable() if unavailable else InternalError()
                 await render(error)(scope, receive, send_with_headers)
             finally:
                 route = getattr(scope.get("route"), "path", None) or "unmatched"
-                self.metrics.observe(scope["method"], route, status, time.perf_counter() - started_at)
+                self.metrics.observe(
+                    scope["method"], route, status, time.perf_counter() - started_at
+                )
 
     async def _serve(
         self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]

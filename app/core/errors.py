@@ -249,7 +249,9 @@ def _clean_validation_errors(exc: RequestValidationError) -> list[dict[str, Any]
 # SQLSTATEs that mean "not now" rather than "never": connection failures (class 08), the
 # server shutting down or starting up (57P0x), a statement or lock timeout, deadlocks and
 # serialization failures (a retry goes through), too many connections.
-_TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "57014", "55P03", "40P01", "40001", "53300"})
+_TRANSIENT_SQLSTATES = frozenset(
+    {"57P01", "57P02", "57P03", "57014", "55P03", "40P01", "40001", "53300"}
+)
 _TRANSIENT_DRIVER_ERRORS = frozenset(
     {
         "OperationalError",

@@ -67,7 +67,7 @@ class IdempotencyKeyReused(Invalid):
     description = "The Idempotency-Key was already used for a different request"
 
 
-class Replay(Exception):  # noqa: N818 (an answer, not an error)
+class Replay(Exception):
     """Raised by the claim to answer with a stored response (copied out of the record:
     the request's transaction rolls back before the answer is sent)."""
 
@@ -221,4 +221,3 @@ async def purge_expired(session: AsyncSession, *, now: datetime) -> int:
         delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)  # type: ignore[arg-type]
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-

@@ -17,8 +17,11 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_parameterless_sub_dependant
 from fastapi.params import Depends
-from fastapi.routing import APIRoute, request_response
-from fastapi.routing import wrap_app_with_body_limit  # type: ignore[attr-defined]
+from fastapi.routing import (
+    APIRoute,
+    request_response,
+    wrap_app_with_body_limit,  # type: ignore[attr-defined]
+)
 from pydantic import TypeAdapter
 
 from app.core.conditional import (
@@ -28,7 +31,7 @@ from app.core.conditional import (
     etag_of,
     not_modified_response,
 )
-from app.core.errors import DomainError, Invalid, render
+from app.core.errors import Invalid, render
 from app.core.idempotency import Claim, Replay, claim_key, replay_response, run_once
 
 # Bodies larger than this are sent untagged rather than hashed.
@@ -69,16 +72,17 @@ async def refuse_nul(request: Request) -> None:
     where: list[str | int] | None = None
     if _NUL_IN_QUERY.search(request.scope.get("query_string", b"")):
         where = ["query"]
-    elif _NUL_IN_QUERY.search(request.scope.get("raw_path", b"") or b"") or "\x00" in request.url.path:
+    elif (
+        _NUL_IN_QUERY.search(request.scope.get("raw_path", b"") or b"")
+        or "\x00" in request.url.path
+    ):
         where = ["path"]
     elif request.method in ("POST", "PUT", "PATCH"):
         body = await request.body()
         form = request.headers.get("content-type", "").startswith(
             "application/x-www-form-urlencoded"
         )
-        if b"\x00" in body or (
-            _NUL_IN_QUERY.search(body) if form else b"\\u0000" in body
-        ):
+        if b"\x00" in body or (_NUL_IN_QUERY.search(body) if form else b"\\u0000" in body):
             where = ["body"]
     if where is not None:
         raise Invalid("Text may not contain the NUL character", loc=where)

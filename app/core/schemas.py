@@ -35,7 +35,9 @@ def _iso_datetime(value: Any) -> Any:
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _ISO_DATETIME.match(value):
-        raise ValueError("must be an ISO 8601 datetime with an offset, e.g. 2026-11-28T02:00:00+07:00")
+        raise ValueError(
+            "must be an ISO 8601 datetime with an offset, e.g. 2026-11-28T02:00:00+07:00"
+        )
     return value
 
 

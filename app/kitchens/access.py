@@ -45,11 +45,13 @@ T = TypeVar("T")
 TagOf = Callable[[AsyncSession, Any, Any], Awaitable[str]]
 _TOUCHED = "kitchens_touched"
 _REFERENCE_TOUCHED = "reference_touched"
+_LOADED = "kitchens_loaded"
 
 
 async def kitchen_tag(_: AsyncSession, kitchen: Kitchen, __: Any) -> str:
-    """A kitchen's ETag: its row's version."""
-    return version_tag("kitchens", kitchen.id, kitchen.version)
+    """A kitchen's ETag: its row's version, and its hygiene status, which moves with the
+    kitchen's calendar (a certificate turns expiring, then expired, with no write)."""
+    return version_tag("kitchens", kitchen.id, kitchen.version, kitchen.hygiene_status.value)
 
 
 async def row_tag(_: AsyncSession, obj: Any, __: Any) -> str:
@@ -125,6 +127,9 @@ def loader(
         obj, kitchen = (row[0], row[0]) if is_kitchen else (row[0], row[1])
         if not visible(principal, kitchen):
             raise NotFound(what)
+        # The identity map holds objects weakly: keep the kitchen for the request, so the
+        # services' `session.get(Kitchen, obj.kitchen_id)` is answered without a query.
+        session.info.setdefault(_LOADED, []).append(kitchen)
         if write:
             if tag is not None:
                 cond.require(await tag(session, obj, kitchen))
@@ -193,7 +198,9 @@ def _with_path_parameter(load: Callable[..., Any], param: str) -> Callable[..., 
     return load
 
 
-def kitchen_loader(policy: Policy, *, tag: TagOf | None = None) -> Callable[..., Awaitable[Kitchen]]:
+def kitchen_loader(
+    policy: Policy, *, tag: TagOf | None = None
+) -> Callable[..., Awaitable[Kitchen]]:
     """A dependency loading the kitchen of `{kitchen_id}` under `policy`."""
     return loader(policy, Kitchen, param="kitchen_id", what="Kitchen", tag=tag)
 
@@ -208,4 +215,8 @@ OpsReadKitchen = Annotated[Kitchen, Depends(kitchen_loader(OPS_READ))]
 ManagedKitchen = Annotated[Kitchen, Depends(kitchen_loader(OPS_WRITE))]
 # A health office's actions on a kitchen of its region.
 HealthKitchen = Annotated[Kitchen, Depends(kitchen_loader(HEALTH_WRITE))]
+# The same, changing the kitchen itself (certificate, suspension): If-Match on its ETag.
+HealthAdministeredKitchen = Annotated[
+    Kitchen, Depends(kitchen_loader(HEALTH_WRITE, tag=kitchen_tag))
+]
 IncidentKitchen = Annotated[Kitchen, Depends(kitchen_loader(INCIDENT_READ))]

@@ -60,7 +60,9 @@ async def list_kitchens(
     return await paginate(session, stmt, Kitchen, page)
 
 
-async def update_kitchen(session: AsyncSession, *, kitchen: Kitchen, data: KitchenUpdate) -> Kitchen:
+async def update_kitchen(
+    session: AsyncSession, *, kitchen: Kitchen, data: KitchenUpdate
+) -> Kitchen:
     """Apply the fields the client sent."""
     changes = data.model_dump(exclude_unset=True)
     if "code" in changes and changes["code"] != kitchen.code:

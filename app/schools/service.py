@@ -45,13 +45,17 @@ def to_public(school: School, enrolment: dict[str, int]) -> SchoolPublic:
     )
 
 
-async def _ensure_npsn_free(session: AsyncSession, npsn: str, *, exclude: School | None = None) -> None:
+async def _ensure_npsn_free(
+    session: AsyncSession, npsn: str, *, exclude: School | None = None
+) -> None:
     other = (await session.exec(select(School).where(School.npsn == npsn))).first()
     if other is not None and other is not exclude:
         raise NpsnTaken(f"NPSN {npsn} is already registered")
 
 
-async def _replace_enrolment(session: AsyncSession, school_id: uuid.UUID, enrolment: dict[str, int]) -> None:
+async def _replace_enrolment(
+    session: AsyncSession, school_id: uuid.UUID, enrolment: dict[str, int]
+) -> None:
     await session.exec(delete(SchoolEnrolment).where(col(SchoolEnrolment.school_id) == school_id))
     for group, count in enrolment.items():
         session.add(SchoolEnrolment(school_id=school_id, target_group=str(group), count=count))
@@ -64,7 +68,9 @@ async def _flush(session: AsyncSession) -> None:
         raise NpsnTaken("NPSN is already registered") from exc
 
 
-async def create_school(session: AsyncSession, *, kitchen: Kitchen, data: SchoolCreate) -> SchoolPublic:
+async def create_school(
+    session: AsyncSession, *, kitchen: Kitchen, data: SchoolCreate
+) -> SchoolPublic:
     """A new school delivered to by `kitchen`; its NPSN must be unused."""
     await _ensure_npsn_free(session, data.npsn)
     school = School(kitchen_id=kitchen.id, npsn=data.npsn, name=data.name, level=data.level)
@@ -92,7 +98,9 @@ async def get_school(session: AsyncSession, *, school: School) -> SchoolPublic:
     return to_public(school, enrolments.get(school.id, {}))
 
 
-async def update_school(session: AsyncSession, *, school: School, data: SchoolUpdate) -> SchoolPublic:
+async def update_school(
+    session: AsyncSession, *, school: School, data: SchoolUpdate
+) -> SchoolPublic:
     """Apply the fields the client sent; `enrolment` replaces the whole object."""
     changes = data.model_dump(exclude_unset=True)
     enrolment = changes.pop("enrolment", None)

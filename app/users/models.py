@@ -17,7 +17,9 @@ Username = Annotated[
     ),
 ]
 # At least 10 characters, and not only spaces or invisible characters.
-Password = Annotated[str, StringConstraints(min_length=10, max_length=256), AfterValidator(not_blank)]
+Password = Annotated[
+    str, StringConstraints(min_length=10, max_length=256), AfterValidator(not_blank)
+]
 
 
 class UserCreate(BaseModel):

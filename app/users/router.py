@@ -19,7 +19,9 @@ from app.users.service import LastAdmin, UnknownKitchen, UsernameTaken
 
 router = api_router(tags=["users"])
 
-ManagedUser = Annotated[User, Depends(row_loader(ADMINISTRATION, User, param="user_id", what="User"))]
+ManagedUser = Annotated[
+    User, Depends(row_loader(ADMINISTRATION, User, param="user_id", what="User"))
+]
 
 
 def _tag(user: User) -> str:

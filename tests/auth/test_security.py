@@ -158,7 +158,9 @@ def test_reactivation_does_not_revive_old_tokens(client: TestClient, admin: Head
 
 def test_a_name_change_keeps_tokens(client: TestClient, admin: Headers) -> None:
     user, headers = make_user(client, admin, "health_office", region_code="32")
-    resp = client.patch(f"/api/v1/users/{user['id']}", json={"full_name": "Nama Lain"}, headers=admin)
+    resp = client.patch(
+        f"/api/v1/users/{user['id']}", json={"full_name": "Nama Lain"}, headers=admin
+    )
     assert resp.status_code == 200
     assert client.get("/api/v1/me", headers=headers).json()["full_name"] == "Nama Lain"
 
@@ -180,12 +182,13 @@ def test_the_last_admin_cannot_demote_or_deactivate_itself(
 
 
 @pytest.mark.parametrize("password", [" " * 10, "\u200b" * 12, "password\u0000-with-nul"])
-def test_blank_or_nul_passwords_are_422(
-    client: TestClient, admin: Headers, password: str
-) -> None:
+def test_blank_or_nul_passwords_are_422(client: TestClient, admin: Headers, password: str) -> None:
     body = {"username": "pw-test", "password": password, "full_name": "X", "role": "admin"}
     assert_problem(client.post("/api/v1/users", json=body, headers=admin), 422)
-    assert all(u["username"] != "pw-test" for u in client.get("/api/v1/users", headers=admin).json()["items"])
+    assert all(
+        u["username"] != "pw-test"
+        for u in client.get("/api/v1/users", headers=admin).json()["items"]
+    )
 
 
 def test_nul_in_the_login_form_is_422(client: TestClient) -> None:

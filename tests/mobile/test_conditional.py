@@ -265,9 +265,7 @@ def test_if_match_on_put(client: TestClient, admin: Headers) -> None:
     stale = client.put(url, json=_counts(school, 3), headers={**admin, "If-Match": tag})
     assert_problem(stale, 412, "precondition_failed")
     assert client.get(url, headers=admin).json()["totals"]["planned"] == 2
-    assert client.put(
-        url, json=_counts(school, 4), headers={**admin, "If-Match": "*"}
-    ).is_success
+    assert client.put(url, json=_counts(school, 4), headers={**admin, "If-Match": "*"}).is_success
 
 
 def _race(base: list[str], headers: Headers, url: str, tag: str, n: int) -> list[httpx.Response]:
@@ -334,6 +332,8 @@ def test_a_put_answer_carries_the_etag_a_get_gives(client: TestClient, admin: He
     assert second.status_code == 200
     assert second.headers["etag"] == get_tag(client, url, admin)
     assert_problem(
-        client.put(url, json=_counts(school, 3), headers={**admin, "If-Match": created.headers["etag"]}),
+        client.put(
+            url, json=_counts(school, 3), headers={**admin, "If-Match": created.headers["etag"]}
+        ),
         412,
     )

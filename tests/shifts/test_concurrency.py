@@ -11,12 +11,10 @@ import threading
 from typing import Any
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.builders import make_manager
 from tests.builders.shifts import local, make_assignment, make_shift, make_staff
-from tests.conftest import PG_URL
 
 ROUNDS = 8
 
