@@ -14,14 +14,11 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi._body_limit import wrap_app_with_body_limit
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_parameterless_sub_dependant
 from fastapi.params import Depends
-from fastapi.routing import (
-    APIRoute,
-    request_response,
-    wrap_app_with_body_limit,  # type: ignore[attr-defined]
-)
+from fastapi.routing import APIRoute, request_response
 from pydantic import TypeAdapter
 
 from app.core.conditional import (
