@@ -14,11 +14,10 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi._body_limit import wrap_app_with_body_limit
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_parameterless_sub_dependant
 from fastapi.params import Depends
-from fastapi.routing import APIRoute, request_response
+from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 
 from app.core.conditional import (
@@ -88,12 +87,12 @@ async def refuse_nul(request: Request) -> None:
 class ApiRoute(APIRoute):
     """An APIRoute with ETags on GET and idempotent POSTs."""
 
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, endpoint, **kwargs)
-        if "POST" in (self.methods or ()) and self.include_in_schema:
-            self._run_under_idempotency_keys()
+    _keyed = False
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        # Called once, while APIRoute builds the route: its dependencies are known by then.
+        if "POST" in (self.methods or ()) and self.include_in_schema and not self._keyed:
+            self._run_under_idempotency_keys()
         handler = super().get_route_handler()
         reads = "GET" in (self.methods or ())
 
@@ -110,9 +109,7 @@ class ApiRoute(APIRoute):
         claim.name = _CLAIM_PARAM
         self.dependant.dependencies.append(claim)
         self.dependant.call = _under_claim(self.dependant, self._render_success())
-        self.app = wrap_app_with_body_limit(
-            request_response(self.get_route_handler()), self.max_body_size
-        )
+        self._keyed = True
 
     def _render_success(self) -> Callable[[Any], Response]:
         status = self.status_code or 200
