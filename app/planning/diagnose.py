@@ -13,11 +13,15 @@ cause answers. Every check is exact: it looks at every plate, or re-solves the p
 4. The recipes that are on at least one plate passing every group, per category, against
    the days and the repeat limit.
 5. The plan itself: how many days can be planned, and which repeat limit would allow a plan.
+
+When prices change within the range, levels 1 to 4 are asked of each stretch of days that
+share prices (app/planning/plates.py), and a reason found there names its days.
 """
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import chain, combinations
 
 import numpy as np
@@ -52,24 +56,57 @@ def explain_infeasible(
     master: MasterResult | None = None,
     time_limit: float = 10.0,
 ) -> list[str]:
-    """Reasons the rules cannot all hold, most basic first."""
+    """Reasons the rules cannot all hold, most basic first.
+
+    When prices change within the range, levels 1 to 4 look at each stretch of days priced
+    alike (a segment) in date order and name its days; level 4 then also looks at the
+    whole range, and level 5 at the plan.
+    """
     deadline = time.monotonic() + time_limit
     reasons = category_reasons(prep)
     if reasons:
         return reasons
-    scan = _scan(prep)
-    reasons = _groups_alone(prep, scan)
-    if reasons:
-        return reasons
-    reasons = _groups_together(prep, scan)
-    if reasons:
-        return reasons
-    reasons = fitting_reasons(prep, scan.fitting)
-    if reasons:
-        return reasons
+    if len(prep.segments) == 1:
+        reasons, fitting = _plate_reasons(prep)
+        if reasons:
+            return reasons
+    else:
+        fitting = set()
+        for k, segment in enumerate(prep.segments):
+            view = prep.at(k)
+            found = category_reasons(view)
+            if not found:
+                found, fits = _plate_reasons(view)
+                fitting |= fits
+            if found:
+                return [f"{days_label(segment.days)}: {r}" for r in found]
+        reasons = fitting_reasons(prep, fitting)
+        if reasons:
+            return reasons
     if plates is not None and master is not None and master.unplanned != 0:
         return _days(prep, plates, master, deadline)
     return ["The rules cannot all hold together (no single cause found)."]
+
+
+def _plate_reasons(prep: Prepared) -> tuple[list[str], set[int]]:
+    """Levels 2 to 4 for one segment, and the recipes on a plate that passes every group."""
+    scan = _scan(prep)
+    reasons = (
+        _groups_alone(prep, scan)
+        or _groups_together(prep, scan)
+        or fitting_reasons(prep, scan.fitting)
+    )
+    return reasons, scan.fitting
+
+
+def days_label(days: Sequence[date]) -> str:
+    """Some days of the range, as the start of a reason."""
+    if len(days) == 1:
+        return f"On {days[0].isoformat()} (at that day's prices)"
+    return (
+        f"On the {len(days)} days from {days[0].isoformat()} to {days[-1].isoformat()} "
+        "that share the same prices"
+    )
 
 
 # ---- level 1 -----------------------------------------------------------------------------
@@ -78,27 +115,30 @@ def explain_infeasible(
 def category_reasons(prep: Prepared) -> list[str]:
     """Plate categories with no usable recipe, or too few for the days at the repeat limit."""
     problem = prep.problem
+    unpriced = prep.unpriced
+    costs = np.vstack([s.cost for s in prep.segments])
+    priced = np.asarray(np.isfinite(costs).any(axis=0), dtype=bool)
     reasons: list[str] = []
     for category in REQUIRED_CATEGORIES:
         label = CATEGORY_LABELS[category]
-        usable = [r for r in prep.recipes if r.category == category]
+        usable = [r for i, r in enumerate(prep.recipes) if r.category == category and priced[i]]
         if not usable:
             all_of = [r for r in problem.recipes if r.category == category]
             why = []
             not_allowed = sum(1 for r in all_of if not r.allowed)
-            unpriced = sum(1 for r in all_of if r.allowed and r.cost is None)
+            without_price = sum(1 for r in all_of if r.allowed and r.id in unpriced)
             if not_allowed:
                 why.append(f"{not_allowed} not allowed by the halal rule")
-            if unpriced:
-                why.append(f"{unpriced} without a price")
+            if without_price:
+                why.append(f"{without_price} without a price")
             detail = f" ({'; '.join(why)})" if why else ""
             reasons.append(f"No {label} recipe available{detail}.")
             continue
         covered = len(usable) * problem.max_repeats
-        if covered < len(problem.days):
+        if covered < prep.n_days:
             reasons.append(
                 f"max_repeats {problem.max_repeats} × {len(usable)} {label} recipes covers "
-                f"{covered} of {len(problem.days)} days."
+                f"{covered} of {prep.n_days} days."
             )
     return reasons
 
@@ -302,12 +342,12 @@ def fitting_reasons(prep: Prepared, fitting_recipes: set[int]) -> list[str]:
         members = [r for r, recipe in enumerate(prep.recipes) if recipe.category == category]
         fitting = [r for r in members if r in fitting_recipes]
         covered = len(fitting) * problem.max_repeats
-        if covered >= len(problem.days):
+        if covered >= prep.n_days:
             continue
         label = CATEGORY_LABELS[category]
         text = (
             f"max_repeats {problem.max_repeats} × {len(fitting)} {label} recipes that fit "
-            f"every group's needs and budget covers {covered} of {len(problem.days)} days"
+            f"every group's needs and budget covers {covered} of {prep.n_days} days"
         )
         if 0 < len(fitting) <= 5:
             text += f" ({', '.join(prep.recipes[r].name for r in fitting)})"
@@ -323,7 +363,7 @@ def fitting_reasons(prep: Prepared, fitting_recipes: set[int]) -> list[str]:
 
 def _days(prep: Prepared, plates: Plates, master: MasterResult, deadline: float) -> list[str]:
     problem = prep.problem
-    n_days = len(problem.days)
+    n_days = prep.n_days
     if master.unplanned > 0:
         planned = n_days - master.unplanned
         text = f"Only {planned} of {n_days} days can be planned"
@@ -340,7 +380,7 @@ def _days(prep: Prepared, plates: Plates, master: MasterResult, deadline: float)
         wider = solve_plates(
             plates,
             n_recipes=len(prep.recipes),
-            n_days=n_days,
+            days=[len(segment.days) for segment in prep.segments],
             max_repeats=limit,
             time_limit=left,
         )

@@ -7,8 +7,13 @@ Variables: n[p] ≥ 0 whole days serving plate p, and u ≥ 0 days left unplanne
                Σ_{p contains r} n[p] ≤ max_repeats      for every recipe r
 
 BIG exceeds any plan's cost, so u > 0 in an optimum means no full plan exists, and
-days - u is then the most days that can be planned. Plates passing every group number in
-the hundreds of thousands, so the programme is solved in three exact steps:
+days - u is then the most days that can be planned. When prices change within the range,
+the days fall into segments k (app/planning/plates.py): a column is then a plate on the
+days of one segment, with that segment's cost, and each segment has its own days row
+Σ_{p of k} n[p] + u[k] = days[k]; the repeat rows span all segments.
+
+Plates passing every group number in the hundreds of thousands, so the programme is solved
+in three exact steps:
 
 1. The linear relaxation over all plates, by column generation: HiGHS solves it over a
    subset, every plate's reduced cost is priced with the duals (vectorised), and the most
@@ -23,6 +28,7 @@ the hundreds of thousands, so the programme is solved in three exact steps:
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import highspy
@@ -40,6 +46,9 @@ _BATCH = 400
 # node count, unlike time, keeps the answer deterministic).
 _FIRST_WINDOW = 2e-5
 _TIE_NODES = 300
+# When the relaxation proves that no full plan exists: seconds spent at most on finding how
+# many days can be planned.
+_NO_PLAN_SECONDS = 2.0
 _NEGATIVE = -1e-9
 
 
@@ -96,53 +105,88 @@ def _run(h: highspy.Highs, clock: _Clock) -> highspy.HighsModelStatus:
 class _Master:
     """The programme's data: scaled costs and the columns of any subset of plates."""
 
-    def __init__(self, plates: Plates, n_recipes: int, n_days: int, max_repeats: int) -> None:
+    def __init__(
+        self, plates: Plates, n_recipes: int, days: Sequence[int], max_repeats: int
+    ) -> None:
         self.recipes = plates.recipes
+        self.segment = plates.segment
+        self.days = np.asarray(days, dtype=float)
+        self.n_segments = len(days)
+        self.n_rows = self.n_segments + n_recipes
+        n_days = int(sum(days))
         self.n_recipes, self.n_days, self.max_repeats = n_recipes, n_days, max_repeats
         # Costs are scaled to about 1 per plate-day for the solver's tolerances.
-        self.scale = 1.0 / max(float(plates.cost.mean()), 1e-9)
+        self.scale = 1.0 / max(float(plates.cost.mean()) if len(plates.cost) else 1.0, 1e-9)
         self.cost = plates.cost * self.scale
         self.protein = plates.protein
         # No full plan costs more than every day at the dearest plate; an unplanned day is
         # dearer than any change of plates a planned day could force elsewhere.
-        self.full_plan_cap = n_days * float(self.cost.max()) * (1 + 1e-9)
+        dearest = float(self.cost.max()) if len(self.cost) else 1.0
+        self.full_plan_cap = n_days * dearest * (1 + 1e-9)
         self.big = 2.0 * self.full_plan_cap + 1.0
-        self.row_lower = np.concatenate([[float(n_days)], np.full(n_recipes, -np.inf)])
-        self.row_upper = np.concatenate([[float(n_days)], np.full(n_recipes, float(max_repeats))])
+        self.row_lower = np.concatenate([self.days, np.full(n_recipes, -np.inf)])
+        self.row_upper = np.concatenate([self.days, np.full(n_recipes, float(max_repeats))])
 
     def columns(self, subset: Ints) -> tuple[Ints, Ints, Floats]:
-        """Compressed columns of the plates in `subset`: the days row and their recipes' rows."""
+        """Compressed columns of the plates in `subset`: their segment's days row and their
+        recipes' rows."""
         recipes = self.recipes[:, subset]
-        rows = np.vstack([np.zeros((1, len(subset)), dtype=np.int32), recipes + 1])
+        rows = np.vstack([self.segment[subset][None, :], recipes + self.n_segments])
         present = np.vstack([np.ones((1, len(subset)), dtype=bool), recipes != NONE])
         starts = np.concatenate([[0], np.cumsum(present.sum(axis=0))]).astype(np.int32)
         index = rows.T[present.T].astype(np.int32)
         return starts, index, np.ones(len(index))
 
-    def reduced_costs(self, duals: Floats) -> tuple[Floats, float]:
-        """Every plate's reduced cost and the Lagrangian lower bound the duals prove."""
-        sigma = float(duals[0])
-        pi = np.append(np.minimum(duals[1:], 0.0), 0.0)  # index NONE reads the appended 0
-        reduced = self.cost - sigma - pi[self.recipes].sum(axis=0)
-        least = min(float(reduced.min()), self.big - sigma, 0.0)
-        bound = sigma * self.n_days + self.max_repeats * float(pi[:-1].sum()) + self.n_days * least
-        return reduced, bound
+    def unplanned_columns(self) -> tuple[Ints, Ints, Floats]:
+        """Compressed columns of u[k], the days of segment k left unplanned: one row each."""
+        k = np.arange(self.n_segments, dtype=np.int32)
+        return np.arange(self.n_segments + 1, dtype=np.int32), k, np.ones(self.n_segments)
+
+    def reduced_costs(self, duals: Floats) -> tuple[Floats, float, Floats]:
+        """Every plate's reduced cost, the Lagrangian lower bound the duals prove, and each
+        segment's least reduced cost among its plates (at most 0)."""
+        sigma = np.asarray(duals[: self.n_segments], dtype=float)
+        pi = np.append(np.minimum(duals[self.n_segments :], 0.0), 0.0)  # NONE reads the 0
+        reduced = self.cost - sigma[self.segment] - pi[self.recipes].sum(axis=0)
+        least = np.zeros(self.n_segments)
+        np.minimum.at(least, self.segment, reduced)
+        # With u[k], whose reduced cost is big - sigma[k]: a valid bound for any duals.
+        floor = np.minimum(least, self.big - sigma)
+        bound = (
+            float(sigma @ self.days)
+            + self.max_repeats * float(pi[:-1].sum())
+            + float(floor @ self.days)
+        )
+        return reduced, bound, least
+
+    def unplanned(self, counts: dict[int, int]) -> Ints:
+        """Days of each segment that `counts` leaves unplanned."""
+        served = np.zeros(self.n_segments, dtype=np.int64)
+        for p, n in counts.items():
+            served[self.segment[p]] += n
+        return (self.days.astype(np.int64) - served).astype(np.int32)
 
 
 def solve_plates(
-    plates: Plates, *, n_recipes: int, n_days: int, max_repeats: int, time_limit: float
+    plates: Plates, *, n_recipes: int, days: Sequence[int], max_repeats: int, time_limit: float
 ) -> MasterResult:
-    """The least-cost number of days for each plate, proven optimal unless time runs out."""
+    """The least-cost number of days for each plate (column), proven optimal unless time
+    runs out. `days` are the days of each segment (one number when prices do not change)."""
     clock = _Clock(time_limit)
-    master = _Master(plates, n_recipes, n_days, max_repeats)
+    master = _Master(plates, n_recipes, days, max_repeats)
+    n_days = master.n_days
     relaxed = _relaxation(master, clock)
     reduced, bound = relaxed.reduced, relaxed.bound
     # Even serving fractions of plates cannot fill every day: no full plan exists. The
     # solve below still finds how many days can be planned, if time allows.
     no_full_plan = relaxed.converged and bound > master.full_plan_cap
+    if no_full_plan:
+        # The answer is "no plan" already; how many days could be planned is only a detail
+        # of the reason, not worth the whole time limit.
+        clock.deadline = min(clock.deadline, time.monotonic() + _NO_PLAN_SECONDS)
     margin = TIE_RUPIAH * master.scale
-    least = min(float(reduced.min()), 0.0)
-    slack = reduced - least  # a plan using plate p costs at least bound + slack[p]
+    # A plan using plate p costs at least bound + slack[p].
+    slack = reduced - relaxed.least[master.segment]
 
     # Solve over the plates whose reduced cost lies within a window of the least. If the
     # best plan there costs at most bound + window, no plate outside can be in a cheaper
@@ -152,10 +196,11 @@ def solve_plates(
     best, unplanned = master.big * n_days, n_days
     counts: dict[int, int] = {}
     proven = False
+    subset = relaxed.support
     while not clock.expired():
         subset = _within(slack, window, relaxed.support)
         best, counts, unplanned, proven = _integer(
-            master, subset, clock, start=(counts, unplanned) if counts else None
+            master, subset, clock, start=counts if counts else None
         )
         complete = len(subset) == len(slack)
         if not proven or complete or (unplanned == 0 and best - bound <= window):
@@ -166,7 +211,7 @@ def solve_plates(
     if proven and unplanned == 0:
         # Only the plates of plans within the tie margin, whatever the path to the optimum.
         ties = _within(slack, best - bound + margin, relaxed.support)
-        tie = _ties(master, ties, best, margin, clock, start=(counts, unplanned))
+        tie = _ties(master, ties, best, margin, clock, start=counts)
         if tie is not None:
             counts, unplanned = tie
     if no_full_plan and not proven:
@@ -191,6 +236,7 @@ def _within(slack: Floats, window: float, support: Ints) -> Ints:
 class _Relaxed:
     reduced: Floats
     bound: float
+    least: Floats  # per segment
     converged: bool
     support: Ints
 
@@ -198,32 +244,31 @@ class _Relaxed:
 def _relaxation(master: _Master, clock: _Clock) -> _Relaxed:
     """Column generation for the LP bound: reduced costs, bound, convergence, plates in use."""
     n_plates = len(master.cost)
-    # Start from the cheapest plates and, for every recipe, its cheapest plate.
+    k = master.n_segments
+    # Start from the cheapest plates and, for every recipe and segment, its cheapest plate.
     by_cost = np.argsort(master.cost, kind="stable")
     start = set(by_cost[:_BATCH].tolist())
+    segment = master.segment[by_cost].astype(np.int64)
     for row in master.recipes:
         # The first plate in cost order holding a recipe is that recipe's cheapest.
-        _, first = np.unique(row[by_cost], return_index=True)
+        _, first = np.unique(segment * (master.n_recipes + 1) + row[by_cost], return_index=True)
         start.update(by_cost[first].tolist())
     in_master = np.zeros(n_plates, dtype=bool)
     subset = np.asarray(sorted(start), dtype=np.int32)
     in_master[subset] = True
 
     h = _highs(clock, mip=False)
-    # Column 0 is u, the unplanned days: only in the days row.
-    starts, index, values = master.columns(subset)
-    starts = np.concatenate([[0], starts + 1]).astype(np.int32)
-    index = np.concatenate([[0], index]).astype(np.int32)
-    values = np.concatenate([[1.0], values])
-    n_cols = len(subset) + 1
+    # The first k columns are u[k], the unplanned days of each segment.
+    starts, index, values = _with_unplanned(master, *master.columns(subset))
+    n_cols = len(subset) + k
     h.passModel(
         n_cols,
-        master.n_recipes + 1,
+        master.n_rows,
         len(index),
         int(highspy.MatrixFormat.kColwise),
         int(highspy.ObjSense.kMinimize),
         0.0,
-        np.concatenate([[master.big], master.cost[subset]]),
+        np.concatenate([np.full(k, master.big), master.cost[subset]]),
         np.zeros(n_cols),
         np.full(n_cols, np.inf),
         master.row_lower,
@@ -233,21 +278,21 @@ def _relaxation(master: _Master, clock: _Clock) -> _Relaxed:
         values,
         np.zeros(n_cols, dtype=np.int32),
     )
-    reduced, bound = np.zeros(n_plates), -np.inf
+    reduced, bound, least = np.zeros(n_plates), -np.inf, np.zeros(k)
     columns = subset
     while True:
         status = _run(h, clock)
         if status != highspy.HighsModelStatus.kOptimal:
-            return _Relaxed(reduced, bound, False, subset)
+            return _Relaxed(reduced, bound, least, False, subset)
         solution = h.getSolution()
-        reduced, bound = master.reduced_costs(np.asarray(solution.row_dual, dtype=float))
-        used = np.asarray(solution.col_value)[1:] > 1e-9
+        reduced, bound, least = master.reduced_costs(np.asarray(solution.row_dual, dtype=float))
+        used = np.asarray(solution.col_value)[k:] > 1e-9
         support = columns[used].astype(np.int32)
         candidates = np.flatnonzero((reduced < _NEGATIVE) & ~in_master).astype(np.int32)
         if len(candidates) == 0:
-            return _Relaxed(reduced, bound, True, support)
+            return _Relaxed(reduced, bound, least, True, support)
         if clock.expired():
-            return _Relaxed(reduced, bound, False, support)
+            return _Relaxed(reduced, bound, least, False, support)
         if len(candidates) > _BATCH:
             part = np.argpartition(reduced[candidates], _BATCH)[:_BATCH]
             candidates = np.sort(candidates[part])
@@ -266,6 +311,18 @@ def _relaxation(master: _Master, clock: _Clock) -> _Relaxed:
         )
 
 
+def _with_unplanned(
+    master: _Master, starts: Ints, index: Ints, values: Floats
+) -> tuple[Ints, Ints, Floats]:
+    """Plate columns preceded by the u[k] columns."""
+    u_starts, u_index, u_values = master.unplanned_columns()
+    return (
+        np.concatenate([u_starts[:-1], starts + u_starts[-1]]).astype(np.int32),
+        np.concatenate([u_index, index]).astype(np.int32),
+        np.concatenate([u_values, values]),
+    )
+
+
 Solution = tuple[float, dict[int, int], int, bool]
 
 
@@ -274,25 +331,24 @@ def _integer(
     subset: Ints,
     clock: _Clock,
     *,
-    start: tuple[dict[int, int], int] | None = None,
+    start: dict[int, int] | None = None,
     objective: Floats | None = None,
     cost_limit: float | None = None,
     max_nodes: int | None = None,
 ) -> Solution:
-    """Solve the integer programme over `subset` (plus u): cost, days per plate, u, proven."""
+    """Solve the integer programme over `subset` (plus u): cost, days per plate, days left
+    unplanned, proven."""
+    k = master.n_segments
     h = _highs(clock, mip=True)
     h.setOptionValue("mip_abs_gap", TIE_RUPIAH * master.scale)
     if max_nodes is not None:
         h.setOptionValue("mip_max_nodes", max_nodes)
-    starts, index, values = master.columns(subset)
-    starts = np.concatenate([[0], starts + 1]).astype(np.int32)
-    index = np.concatenate([[0], index]).astype(np.int32)
-    values = np.concatenate([[1.0], values])
-    n_cols = len(subset) + 1
-    costs = np.concatenate([[master.big], master.cost[subset]])
+    starts, index, values = _with_unplanned(master, *master.columns(subset))
+    n_cols = len(subset) + k
+    costs = np.concatenate([np.full(k, master.big), master.cost[subset]])
     h.passModel(
         n_cols,
-        master.n_recipes + 1,
+        master.n_rows,
         len(index),
         int(highspy.MatrixFormat.kColwise),
         int(highspy.ObjSense.kMinimize),
@@ -310,23 +366,24 @@ def _integer(
     if cost_limit is not None:
         h.addRow(-np.inf, cost_limit, n_cols, np.arange(n_cols, dtype=np.int32), costs)
     if start is not None:
-        _give_start(h, subset, *start)
+        _give_start(h, master, subset, start)
     status = _run(h, clock)
     if h.getInfo().primal_solution_status != 2:
         return np.inf, {}, master.n_days, False
     x = np.rint(np.asarray(h.getSolution().col_value)).astype(int)
-    counts = {int(subset[i - 1]): int(x[i]) for i in range(1, n_cols) if x[i] > 0}
+    counts = {int(subset[i - k]): int(x[i]) for i in range(k, n_cols) if x[i] > 0}
     cost = float(costs @ x)
-    return cost, counts, int(x[0]), status == highspy.HighsModelStatus.kOptimal
+    return cost, counts, int(x[:k].sum()), status == highspy.HighsModelStatus.kOptimal
 
 
-def _give_start(h: highspy.Highs, subset: Ints, counts: dict[int, int], u: int) -> None:
+def _give_start(h: highspy.Highs, master: _Master, subset: Ints, counts: dict[int, int]) -> None:
     """Hand HiGHS a known plan as its first incumbent (every column, so nothing to complete)."""
-    position = {int(p): i + 1 for i, p in enumerate(subset)}
+    k = master.n_segments
+    position = {int(p): i + k for i, p in enumerate(subset)}
     if any(p not in position for p in counts):
         return
-    values = np.zeros(len(subset) + 1)
-    values[0] = u
+    values = np.zeros(len(subset) + k)
+    values[:k] = master.unplanned(counts)
     for p, n in counts.items():
         values[position[p]] = n
     h.setSolution(len(values), np.arange(len(values), dtype=np.int32), values)
@@ -339,10 +396,12 @@ def _ties(
     margin: float,
     clock: _Clock,
     *,
-    start: tuple[dict[int, int], int],
+    start: dict[int, int],
 ) -> tuple[dict[int, int], int] | None:
     """Among plans within the tie margin of the least cost, the one serving most protein."""
-    objective = np.concatenate([[0.0], -master.protein[keep] / max(master.protein.max(), 1e-9)])
+    objective = np.concatenate(
+        [np.zeros(master.n_segments), -master.protein[keep] / max(master.protein.max(), 1e-9)]
+    )
     _, counts, unplanned, proven = _integer(
         master,
         keep,

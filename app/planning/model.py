@@ -62,20 +62,40 @@ class CandidateRecipe:
     category: str
     nutrients: Mapping[str, float]
     # Rupiah per standard portion at the kitchen's prices; None when a price is missing.
+    # (A problem with `terms` takes each day's costs from them instead.)
     cost: float | None
     # False when the kitchen's rules (halal) forbid it.
     allowed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
+class DayTerms:
+    """What some days of the range cost and serve: recipe costs at those days' prices, and
+    each group's portions on them. Only needed when these change within the range."""
+
+    days: Sequence[date]
+    # Rupiah per standard portion on these days; a recipe not named, or None, has no price.
+    costs: Mapping[RecipeId, float | None]
+    # Portions a day by group code; a group not named serves its GroupNeed.portions.
+    portions: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class PlanProblem:
-    """Everything one planning run needs."""
+    """Everything one planning run needs.
+
+    Without `terms`, every day costs each recipe its `cost` and serves each group its
+    `portions`. With `terms`, they cover every day exactly once and give each day's costs
+    and portions instead (a price that changes within the range); which groups the plan
+    serves is still decided by GroupNeed.portions > 0.
+    """
 
     days: Sequence[date]
     rule: MealRule
     groups: Sequence[GroupNeed]
     recipes: Sequence[CandidateRecipe]
     max_repeats: int = 2
+    terms: Sequence[DayTerms] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,23 +12,30 @@ The plate passes for the group exactly when the largest lower bound (the least f
 meets every upper bound, and serving it at that least factor is the cheapest way to serve
 it. So a plate's cost per day, Σ groups portions × least factor × plate cost, is known
 exactly before any optimisation: the factor × choice product never enters the programme.
+
+When prices (or portions) change within the range, the days fall into segments that share
+them; a plate then has one cost per segment, and passes or not in each (the budget reads
+the segment's prices; the least factor does not depend on them).
 """
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 
-from app.nutrition.models import TargetGroup
+from app.core.akg import GROUP_ORDER
 from app.planning.model import (
     FACTOR_MAX,
     FACTOR_MIN,
     OPTIONAL_CATEGORIES,
     PLATE_CATEGORIES,
     CandidateRecipe,
+    DayTerms,
     PlanProblem,
+    RecipeId,
 )
 
 Floats = npt.NDArray[np.float64]
@@ -39,7 +46,6 @@ Bools = npt.NDArray[np.bool_]
 MAX_COMBINATIONS = 6_000_000
 # No plant protein on the plate (the optional category's "none").
 NONE = -1
-_GROUP_ORDER = {g.value: i for i, g in enumerate(TargetGroup)}
 
 
 class Rule(StrEnum):
@@ -70,15 +76,32 @@ class Group:
 
 
 @dataclass(frozen=True, slots=True)
+class Segment:
+    """Days that share recipe costs and group portions (the whole range when nothing changes)."""
+
+    days: tuple[date, ...]
+    # Per usable recipe: rupiah per standard portion on these days, inf without a price.
+    cost: Floats
+    # Per group of Prepared.groups: portions a day.
+    portions: tuple[int, ...]
+    # Ids of the allowed plate recipes without a price on these days.
+    unpriced: frozenset[RecipeId]
+
+
+@dataclass(frozen=True, slots=True)
 class Prepared:
-    """The problem in canonical order (answers never depend on input order)."""
+    """The problem in canonical order (answers never depend on input order).
+
+    `segments` are in order of their first day. A view of one segment (`at`) has that
+    segment's costs as `cost` and its portions in `groups`, with the same recipe indices.
+    """
 
     problem: PlanProblem
     recipes: tuple[CandidateRecipe, ...]
     groups: tuple[Group, ...]
     energy: Floats
     protein: Floats
-    cost: Floats
+    segments: tuple[Segment, ...]
     notes: list[str]
     reasons: list[str]
 
@@ -89,6 +112,30 @@ class Prepared:
     @property
     def max_share(self) -> float:
         return self.problem.rule.max_share
+
+    @property
+    def cost(self) -> Floats:
+        """Each recipe's cost per standard portion (of a single segment or of a view)."""
+        if len(self.segments) != 1:
+            raise ValueError("costs differ between segments: take a view with at()")
+        return self.segments[0].cost
+
+    @property
+    def n_days(self) -> int:
+        return sum(len(s.days) for s in self.segments)
+
+    @property
+    def unpriced(self) -> frozenset[RecipeId]:
+        """Allowed plate recipes without a price on any of the days."""
+        return frozenset.intersection(*(s.unpriced for s in self.segments))
+
+    def at(self, k: int) -> "Prepared":
+        """The problem seen on segment k alone: its days, costs and portions."""
+        segment = self.segments[k]
+        groups = tuple(
+            replace(g, portions=n) for g, n in zip(self.groups, segment.portions, strict=True)
+        )
+        return replace(self, groups=groups, segments=(segment,))
 
     def members(self, category: str) -> Ints:
         """Recipe indices of a category (the optional category also offers NONE)."""
@@ -102,6 +149,7 @@ def prepare(problem: PlanProblem) -> Prepared:
     """Canonical order, the recipes the plan may use, and reasons no plan can exist at all."""
     notes: list[str] = []
     reasons: list[str] = []
+    terms = _terms(problem)
     plate = [r for r in problem.recipes if r.category in PLATE_CATEGORIES]
     off_plate = len(problem.recipes) - len(plate)
     if off_plate:
@@ -111,18 +159,26 @@ def prepare(problem: PlanProblem) -> Prepared:
     forbidden = sorted(r.name for r in plate if not r.allowed)
     if forbidden:
         notes.append(f"Not allowed by the kitchen's halal rule: {', '.join(forbidden)}.")
-    unpriced = sorted(r.name for r in plate if r.allowed and r.cost is None)
+    allowed = [r for r in plate if r.allowed]
+    priced_in = {r.id: sum(1 for t in terms if _cost(t, r) is not None) for r in allowed}
+    unpriced = sorted(r.name for r in allowed if priced_in[r.id] == 0)
     if unpriced:
         notes.append(f"Left out for lack of a price: {', '.join(unpriced)}.")
+    partly = sorted(r.name for r in allowed if 0 < priced_in[r.id] < len(terms))
+    if partly:
+        notes.append(
+            "Without a price on some days of the range, so not planned on those days: "
+            f"{', '.join(partly)}."
+        )
     usable = tuple(
         sorted(
-            (r for r in plate if r.allowed and r.cost is not None),
+            (r for r in allowed if priced_in[r.id] > 0),
             key=lambda r: (PLATE_CATEGORIES.index(r.category), r.name.casefold(), str(r.id)),
         )
     )
     enrolled = sorted(
         (g for g in problem.groups if g.portions > 0),
-        key=lambda g: (_GROUP_ORDER.get(g.code, len(_GROUP_ORDER)), g.code),
+        key=lambda g: (GROUP_ORDER.get(g.code, len(GROUP_ORDER)), g.code),
     )
     if not enrolled:
         reasons.append(
@@ -144,10 +200,48 @@ def prepare(problem: PlanProblem) -> Prepared:
         groups=tuple(groups),
         energy=np.asarray([r.nutrients.get("energy_kcal", 0.0) for r in usable], dtype=float),
         protein=np.asarray([r.nutrients.get("protein_g", 0.0) for r in usable], dtype=float),
-        cost=np.asarray([r.cost or 0.0 for r in usable], dtype=float),
+        segments=_segments(terms, usable, allowed, groups),
         notes=notes,
         reasons=reasons,
     )
+
+
+def _terms(problem: PlanProblem) -> list[DayTerms]:
+    """The problem's day terms, or one covering every day with the recipes' own costs."""
+    if not problem.terms or not problem.days:
+        return [DayTerms(days=sorted(problem.days), costs={r.id: r.cost for r in problem.recipes})]
+    named = [d for t in problem.terms for d in t.days]
+    if sorted(named) != sorted(problem.days):
+        raise ValueError("the day terms must name every day of the plan exactly once")
+    return list(problem.terms)
+
+
+def _cost(terms: DayTerms, recipe: CandidateRecipe) -> float | None:
+    return terms.costs.get(recipe.id)
+
+
+def _segments(
+    terms: Sequence[DayTerms],
+    usable: Sequence[CandidateRecipe],
+    allowed: Sequence[CandidateRecipe],
+    groups: Sequence[Group],
+) -> tuple[Segment, ...]:
+    """Days grouped by equal costs and portions, in order of their first day."""
+    merged: dict[tuple[tuple[float, ...], tuple[int, ...]], list[DayTerms]] = {}
+    for t in terms:
+        cost = tuple(np.inf if (c := _cost(t, r)) is None else float(c) for r in usable)
+        portions = tuple(int(t.portions.get(g.code, g.portions)) for g in groups)
+        merged.setdefault((cost, portions), []).append(t)
+    segments = [
+        Segment(
+            days=tuple(sorted(d for t in same for d in t.days)),
+            cost=np.asarray(cost, dtype=float),
+            portions=portions,
+            unpriced=frozenset(r.id for r in allowed if all(_cost(t, r) is None for t in same)),
+        )
+        for (cost, portions), same in merged.items()
+    ]
+    return tuple(sorted(segments, key=lambda s: s.days[:1]))
 
 
 # ---- the factor of a plate for a group -----------------------------------------------------
@@ -212,24 +306,33 @@ def combinations_count(members: Sequence[Ints]) -> int:
     return count
 
 
-def _refuse_too_many(members: Sequence[Ints]) -> None:
+def _refuse_too_many(members: Sequence[Ints], segments: int = 1) -> None:
     count = combinations_count(members)
-    if count > MAX_COMBINATIONS:
+    if count * segments > MAX_COMBINATIONS:
+        if segments == 1:
+            raise PlanTooLarge(
+                f"{count:,} recipe combinations are more than the planner considers at once "
+                f"({MAX_COMBINATIONS:,}); choose fewer recipes (recipe_ids)."
+            )
         raise PlanTooLarge(
-            f"{count:,} recipe combinations are more than the planner considers at once "
-            f"({MAX_COMBINATIONS:,}); choose fewer recipes (recipe_ids)."
+            f"{count:,} recipe combinations, each costed at the prices of {segments} "
+            f"stretches of days, are more than the planner considers at once "
+            f"({MAX_COMBINATIONS:,}); choose fewer recipes (recipe_ids) or fewer days."
         )
 
 
-def chunks(prep: Prepared, members: Sequence[Ints] | None = None) -> Iterator[Chunk]:
-    """Every plate of the given members (all usable recipes by default), one staple at a time."""
+def chunks(
+    prep: Prepared, members: Sequence[Ints] | None = None, *, cost: Floats | None = None
+) -> Iterator[Chunk]:
+    """Every plate of the given members (all usable recipes by default), one staple at a
+    time, costed at `cost` (default: the prepared problem's, which must be one segment)."""
     members = list(members) if members is not None else [prep.members(c) for c in PLATE_CATEGORIES]
     if combinations_count(members) == 0:
         return
     _refuse_too_many(members)
     energy = np.append(prep.energy, 0.0)  # index NONE (-1) reads the appended 0
     protein = np.append(prep.protein, 0.0)
-    cost = np.append(prep.cost, 0.0)
+    cost = np.append(prep.cost if cost is None else cost, 0.0)
     rest = np.array(np.meshgrid(*members[1:], indexing="ij"), dtype=np.int32).reshape(
         len(members) - 1, -1
     )
@@ -279,37 +382,73 @@ def pruned_members(prep: Prepared) -> list[Ints]:
 
 @dataclass(frozen=True, slots=True)
 class Plates:
-    """The plates that pass for every group, with their exact cost per day."""
+    """The plates that pass for every group on the days of a segment, with their exact cost
+    per day there: one column per (plate, segment) that passes."""
 
     recipes: Ints  # 5 × n recipe indices, NONE for no plant protein
     cost: Floats  # rupiah per day: Σ groups portions × least factor × plate cost
     protein: Floats  # grams of protein served per day at the least factors
+    segment: Ints  # the segment (Prepared.segments) whose days the column may serve
+
+    def count_in(self, k: int) -> int:
+        """How many columns serve segment k."""
+        return int(np.count_nonzero(self.segment == k))
 
 
 def passing_plates(prep: Prepared) -> Plates:
-    """Every plate that passes the plate rules for every enrolled group."""
-    _refuse_too_many([prep.members(c) for c in PLATE_CATEGORIES])
-    blocks: list[tuple[Ints, Floats, Floats]] = []
-    for chunk in chunks(prep, pruned_members(prep)):
-        ok = np.ones(chunk.energy.shape, dtype=bool)
-        day_cost = np.zeros(chunk.energy.shape)
-        day_protein = np.zeros(chunk.energy.shape)
-        for group in prep.groups:
-            least = least_factor(chunk.energy, chunk.protein, group, prep.min_share)
-            ok &= passes(least, chunk.energy, chunk.cost, group, prep.max_share)
-            day_cost += group.portions * least * chunk.cost
-            day_protein += group.portions * least * chunk.protein
-        if ok.any():
-            blocks.append((chunk.recipes[:, ok], day_cost[ok], day_protein[ok]))
+    """Every plate that passes the plate rules for every enrolled group, per segment."""
+    segments = prep.segments
+    _refuse_too_many([prep.members(c) for c in PLATE_CATEGORIES], len(segments))
+    if len(segments) == 1:
+        members = pruned_members(prep)
+    else:
+        # A recipe stays if some segment's prices let it onto a passing plate.
+        views = [pruned_members(prep.at(k)) for k in range(len(segments))]
+        members = [_union([v[c] for v in views]) for c in range(len(PLATE_CATEGORIES))]
+    padded = [np.append(s.cost, 0.0) for s in segments]
+    blocks: list[tuple[Ints, Floats, Floats, Ints]] = []
+    for chunk in chunks(prep, members, cost=segments[0].cost):
+        least = [least_factor(chunk.energy, chunk.protein, g, prep.min_share) for g in prep.groups]
+        for k, segment in enumerate(segments):
+            cost = chunk.cost if k == 0 else padded[k][chunk.recipes].sum(axis=0)
+            ok = np.ones(chunk.energy.shape, dtype=bool)
+            for g, group in enumerate(prep.groups):
+                ok &= passes(least[g], chunk.energy, cost, group, prep.max_share)
+            if not ok.any():
+                continue
+            day_cost = np.zeros(int(ok.sum()))
+            day_protein = np.zeros(int(ok.sum()))
+            for g, portions in enumerate(segment.portions):
+                day_cost += portions * least[g][ok] * cost[ok]
+                day_protein += portions * least[g][ok] * chunk.protein[ok]
+            blocks.append(
+                (
+                    chunk.recipes[:, ok],
+                    day_cost,
+                    day_protein,
+                    np.full(len(day_cost), k, dtype=np.int32),
+                )
+            )
     if not blocks:
         return Plates(
-            np.zeros((len(PLATE_CATEGORIES), 0), dtype=np.int32), np.zeros(0), np.zeros(0)
+            np.zeros((len(PLATE_CATEGORIES), 0), dtype=np.int32),
+            np.zeros(0),
+            np.zeros(0),
+            np.zeros(0, dtype=np.int32),
         )
     return Plates(
         np.hstack([b[0] for b in blocks]),
         np.concatenate([b[1] for b in blocks]),
         np.concatenate([b[2] for b in blocks]),
+        np.concatenate([b[3] for b in blocks]),
     )
+
+
+def _union(arrays: Sequence[Ints]) -> Ints:
+    out: Ints = np.zeros(0, dtype=np.int32)
+    for a in arrays:
+        out = np.union1d(out, a).astype(np.int32)
+    return out
 
 
 def plate_factors(prep: Prepared, recipes: Sequence[int]) -> dict[str, tuple[float, float]]:

@@ -12,8 +12,14 @@ from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 
-from app.planning.diagnose import category_reasons, explain_infeasible, fitting_reasons
+from app.planning.diagnose import (
+    category_reasons,
+    days_label,
+    explain_infeasible,
+    fitting_reasons,
+)
 from app.planning.master import solve_plates
 from app.planning.model import (
     FACTOR_MAX,
@@ -27,7 +33,14 @@ from app.planning.model import (
     PlanStatus,
     SolverStats,
 )
-from app.planning.plates import NONE, Prepared, passing_plates, plate_factors, prepare
+from app.planning.plates import (
+    NONE,
+    Plates,
+    Prepared,
+    passing_plates,
+    plate_factors,
+    prepare,
+)
 
 DEFAULT_TIME_LIMIT = 20.0
 # Relative slack for float rounding when a planned day is re-checked.
@@ -47,19 +60,27 @@ def plan_menus(problem: PlanProblem, *, time_limit: float = DEFAULT_TIME_LIMIT) 
     if reasons:
         return PlanResult(PlanStatus.infeasible, [], None, reasons, prep.notes)
     plates = passing_plates(prep)
-    if len(plates.cost) == 0:
+    segments = range(len(prep.segments))
+    if any(plates.count_in(k) == 0 for k in segments):
         reasons = explain_infeasible(prep, time_limit=_left(time_limit, started))
         empty = SolverStats(0.0, time.perf_counter() - started, 0, 0, None, False)
         return PlanResult(PlanStatus.infeasible, [], None, reasons, prep.notes, empty)
-    # Recipes on no passing plate cannot be served: too few left in a category is decided here.
-    reasons = fitting_reasons(prep, {int(r) for r in np.unique(plates.recipes)} - {NONE})
+    # Recipes on no passing plate cannot be served: too few left in a category is decided
+    # here, for the whole range and for each stretch of days priced alike.
+    reasons = fitting_reasons(prep, _recipes_of(plates, plates.segment >= 0))
+    if not reasons and len(prep.segments) > 1:
+        for k in segments:
+            found = fitting_reasons(prep.at(k), _recipes_of(plates, plates.segment == k))
+            if found:
+                reasons = [f"{days_label(prep.segments[k].days)}: {r}" for r in found]
+                break
     if reasons:
         return PlanResult(PlanStatus.infeasible, [], None, reasons, prep.notes)
 
     result = solve_plates(
         plates,
         n_recipes=len(prep.recipes),
-        n_days=len(problem.days),
+        days=[len(segment.days) for segment in prep.segments],
         max_repeats=problem.max_repeats,
         time_limit=_left(time_limit, started),
     )
@@ -88,14 +109,17 @@ def plan_menus(problem: PlanProblem, *, time_limit: float = DEFAULT_TIME_LIMIT) 
         return PlanResult(PlanStatus.infeasible, [], None, reasons, prep.notes, stats())
 
     menus = [
-        tuple(int(r) for r in plates.recipes[:, p] if r != NONE)
+        (int(plates.segment[p]), tuple(int(r) for r in plates.recipes[:, p] if r != NONE))
         for p, n in sorted(result.counts.items())
         for _ in range(n)
     ]
-    ordered = order_days(menus, prep)
+    day_segment = {d: k for k in segments for d in prep.segments[k].days}
+    days_in_order = sorted(problem.days)
+    ordered = order_days(menus, [day_segment[d] for d in days_in_order], prep)
+    views = [prep.at(k) for k in segments]
     planned = [
-        _planned_day(prep, service_date, menu)
-        for service_date, menu in zip(sorted(problem.days), ordered, strict=True)
+        _planned_day(views[day_segment[service_date]], service_date, menu)
+        for service_date, menu in zip(days_in_order, ordered, strict=True)
     ]
     days = [day for day, _ in planned]
     total = round(sum(exact for _, exact in planned), 2)
@@ -111,6 +135,11 @@ def plan_menus(problem: PlanProblem, *, time_limit: float = DEFAULT_TIME_LIMIT) 
             f"{100 * (total - result.bound) / total:.2f} % below this one"
         )
     return PlanResult(PlanStatus.feasible, days, total, [reason + "."], prep.notes, stats())
+
+
+def _recipes_of(plates: Plates, columns: npt.NDArray[np.bool_]) -> set[int]:
+    """The recipes on the chosen columns."""
+    return {int(r) for r in np.unique(plates.recipes[:, columns])} - {NONE}
 
 
 def _left(time_limit: float, started: float) -> float:
@@ -137,22 +166,23 @@ def _validate(problem: PlanProblem) -> None:
 
 
 def _planned_day(
-    prep: Prepared, service_date: date, menu: tuple[int, ...]
+    view: Prepared, service_date: date, menu: tuple[int, ...]
 ) -> tuple[PlannedDay, float]:
-    """The day as answered, and its cost per day before rounding."""
+    """The day as answered (`view`: the problem on the day's segment), and its cost per day
+    before rounding."""
     factors: dict[str, float] = {}
     costs: dict[str, float] = {}
     per_day = 0.0
-    least = plate_factors(prep, menu)
-    for group in prep.groups:
+    least = plate_factors(view, menu)
+    for group in view.groups:
         factor, cost = least[group.code]
-        _recheck(prep, menu, group.code, factor)
+        _recheck(view, menu, group.code, factor)
         factors[group.code] = factor
         costs[group.code] = round(cost, 2)
         per_day += group.portions * cost
     day = PlannedDay(
         service_date=service_date,
-        items=[PlannedItem(prep.recipes[r].id) for r in menu],
+        items=[PlannedItem(view.recipes[r].id) for r in menu],
         portion_factors=factors,
         cost_per_portion=costs,
         cost_per_day=round(per_day, 2),
@@ -160,17 +190,17 @@ def _planned_day(
     return day, per_day
 
 
-def _recheck(prep: Prepared, menu: tuple[int, ...], code: str, factor: float) -> None:
+def _recheck(view: Prepared, menu: tuple[int, ...], code: str, factor: float) -> None:
     """The day's rules for one group, recomputed from the recipes as the nutrition check does."""
-    group = next(g for g in prep.groups if g.code == code)
-    recipes = [prep.recipes[r] for r in menu]
+    group = next(g for g in view.groups if g.code == code)
+    recipes = [view.recipes[r] for r in menu]
     energy = factor * sum(r.nutrients.get("energy_kcal", 0.0) for r in recipes) / group.energy
     protein = factor * sum(r.nutrients.get("protein_g", 0.0) for r in recipes)
-    cost = factor * sum(r.cost or 0.0 for r in recipes)
+    cost = factor * sum(float(view.cost[r]) for r in menu)
     ok = (
         FACTOR_MIN - _ROUNDING <= factor <= FACTOR_MAX + _ROUNDING
-        and prep.min_share - _ROUNDING <= energy <= prep.max_share + _ROUNDING
-        and (not group.protein or protein / group.protein >= prep.min_share - _ROUNDING)
+        and view.min_share - _ROUNDING <= energy <= view.max_share + _ROUNDING
+        and (not group.protein or protein / group.protein >= view.min_share - _ROUNDING)
         and cost <= group.budget * (1 + _ROUNDING)
     )
     categories = [r.category for r in recipes]
@@ -184,27 +214,32 @@ def _recheck(prep: Prepared, menu: tuple[int, ...], code: str, factor: float) ->
 # ---- serving order ------------------------------------------------------------------------
 
 
-def order_days(menus: Sequence[tuple[int, ...]], prep: Prepared) -> list[tuple[int, ...]]:
-    """Put the plan's menus in serving order, spreading each recipe's days apart.
+def order_days(
+    menus: Sequence[tuple[int, tuple[int, ...]]], day_segments: Sequence[int], prep: Prepared
+) -> list[tuple[int, ...]]:
+    """Put the plan's menus, each with its segment, in serving order, spreading each
+    recipe's days apart; `day_segments` gives the segment of each day in date order.
 
-    Which menus the plan contains decides its cost and its rules; their order changes
-    neither (every day has the same rules and prices). Day by day, the menu whose recipes
-    were served longest ago is taken next; ties go to the menu whose recipe names sort first.
+    Which menus the plan contains decides its cost and its rules; their order within a
+    segment changes neither (its days share rules and prices). Day by day, the menu of the
+    day's segment whose recipes were served longest ago is taken next; ties go to the menu
+    whose recipe names sort first.
     """
 
-    def key(menu: tuple[int, ...]) -> tuple[tuple[str, str], ...]:
-        return tuple((prep.recipes[r].name.casefold(), str(prep.recipes[r].id)) for r in menu)
+    def key(item: tuple[int, tuple[int, ...]]) -> tuple[tuple[str, str], ...]:
+        return tuple((prep.recipes[r].name.casefold(), str(prep.recipes[r].id)) for r in item[1])
 
     remaining = sorted(menus, key=key)
     last_served: dict[int, int] = {}
     ordered: list[tuple[int, ...]] = []
-    for day in range(len(menus)):
-        scores = [
-            sum(1.0 / (day - last_served[r]) for r in menu if r in last_served)
-            for menu in remaining
-        ]
-        best = min(range(len(remaining)), key=lambda i: (round(scores[i], 12), i))
-        menu = remaining.pop(best)
+    for day, segment in enumerate(day_segments):
+        pool = [i for i, (k, _) in enumerate(remaining) if k == segment]
+        scores = {
+            i: sum(1.0 / (day - last_served[r]) for r in remaining[i][1] if r in last_served)
+            for i in pool
+        }
+        best = min(pool, key=lambda i: (round(scores[i], 12), i))
+        _, menu = remaining.pop(best)
         for r in menu:
             last_served[r] = day
         ordered.append(menu)
