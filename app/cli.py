@@ -222,6 +222,25 @@ def purge_idempotency() -> None:
     console.print(f"deleted {asyncio.run(_in_one_transaction(settings, purge))} expired keys")
 
 
+@cli.command("import-prices")
+def import_prices(path: Path) -> None:
+    """Load or update food prices from a CSV price list; every row not loaded is reported."""
+    from app.prices.importer import UnreadableFile, import_prices
+
+    engine = _open_database(_settings())
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            for session in session_scope(engine):
+                report = import_prices(session, lines=lines)
+    except (OSError, UnreadableFile) as exc:
+        Console(stderr=True).print(f"[bold red]Cannot import {path}:[/] {exc}")
+        raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        console.print(line, markup=False)
+
+
 async def _in_one_transaction(
     settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]
 ) -> T:

@@ -14,14 +14,22 @@ import app.models  # noqa: F401
 from app.auth.models import ApiKey, Principal, Role, User, UserKitchen
 from app.core.localtime import local_today
 from app.core.security import hash_api_key, hash_password
+from app.deliveries.models import Delivery, DeliveryCreate, DeliveryUpdate
+from app.deliveries.service import create_delivery, update_delivery
 from app.foods.models import Food
 from app.foodsafety.models import FoodSafetyCheckCreate
 from app.foodsafety.service import create_check
-from app.kitchens.models import Kitchen
+from app.incidents.models import IncidentCreate
+from app.incidents.service import create_incident
+from app.kitchens.models import HygieneCertificate, Kitchen
+from app.kitchens.oversight import put_certificate
 from app.mealcounts.models import MealCountsPut
 from app.mealcounts.service import put_day
 from app.menus.models import Menu, MenuApprove, MenuCreate
 from app.menus.service import approve_menu, create_menu, nutrition_check
+from app.nutrition.models import MealType
+from app.prices.models import FoodPrice, FoodPriceCreate
+from app.prices.service import create_price, seed_reference_prices
 from app.recipes.models import RecipeCreate
 from app.recipes.service import create_recipe
 from app.schools.models import School, SchoolEnrolment
@@ -122,8 +130,47 @@ async def seed(session: AsyncSession) -> None:
         session, "Dinas Pertanian Jawa Barat (demo)", AGRICULTURE_KEY, Role.agriculture_office, "32"
     )
     await session.flush()
+    await _prices(session, kitchen, admin)
     if (await session.exec(select(Menu).where(Menu.kitchen_id == kitchen.id))).first() is None:
         await _operations(session, kitchen, admin)
+    if (
+        await session.exec(select(Delivery).where(Delivery.kitchen_id == kitchen.id))
+    ).first() is None:
+        await _after_the_kitchen(session, kitchen)
+
+
+# Prices beyond the national list: West Java's eggs, and the demo kitchen's rice supplier.
+# Illustrative, like part of the national list (docs/costs.md).
+REGIONAL_PRICES = [("HR002", "32", 27_500, "Illustrative demo price for Jawa Barat")]
+KITCHEN_PRICES = [("AR001", 12_900, "Illustrative: the demo kitchen's rice supplier")]
+
+
+async def _prices(session: AsyncSession, kitchen: Kitchen, admin: User) -> None:
+    """The shipped national price list (partly cited, partly illustrative), a regional
+    price and one of the kitchen's own, from the start of last month (idempotent)."""
+    await seed_reference_prices(session)
+    principal = Principal(kind="user", id=admin.id, name=admin.username, role=Role.admin)
+    today = local_today(kitchen.timezone)
+    since = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    foods = {f.code: f.id for f in await session.exec(select(Food))}
+    wanted = [
+        {"food_id": foods[code], "price_per_kg": price, "region_code": region, "note": note}
+        for code, region, price, note in REGIONAL_PRICES
+    ] + [
+        {"food_id": foods[code], "price_per_kg": price, "kitchen_id": kitchen.id, "note": note}
+        for code, price, note in KITCHEN_PRICES
+    ]
+    for body in wanted:
+        found = await session.exec(
+            select(FoodPrice).where(
+                FoodPrice.food_id == body["food_id"],
+                FoodPrice.region_code == body.get("region_code"),
+                FoodPrice.kitchen_id == body.get("kitchen_id"),
+            )
+        )
+        if found.first() is None:
+            data = FoodPriceCreate.model_validate({**body, "valid_from": since})
+            await create_price(session, principal=principal, data=data)
 
 
 # National recipes from the built-in catalogue: (name, category, [(TKPI code, edible grams)]).
@@ -144,7 +191,10 @@ PORTION_FACTORS = {
     "13-15-m": 1.15,
     "13-15-f": 1.0,
 }
-OVERRIDE = "Protein short for some groups; extra egg served at school (demo data)"
+OVERRIDE = (
+    "Protein short or portion over budget for some groups; extra egg served at school, "
+    "cost agreed with the district (demo data)"
+)
 # (name, role, days until the food-handler certificate expires, or None)
 STAFF = [
     ("Ibu Siti Rahmawati", "head", None),
@@ -253,7 +303,8 @@ async def _operations(session: AsyncSession, kitchen: Kitchen, admin: User) -> N
             row = await session.get(Menu, menu.id)
             assert row is not None
             check = await nutrition_check(session, menu=row)
-            reason = None if check.overall == "pass" else OVERRIDE
+            over = any(g.cost and g.cost.status == "over_budget" for g in check.groups)
+            reason = None if check.overall == "pass" and not over else OVERRIDE
             await approve_menu(
                 session, menu=row, principal=principal, data=MenuApprove(override_reason=reason)
             )
@@ -299,3 +350,114 @@ async def _safety_check(session: AsyncSession, kitchen: Kitchen, day: date, *, l
             }
         ),
     )
+
+
+# A second kitchen of the district, whose hygiene certificate has lapsed: the health
+# office's kitchen list shows it next to the demo kitchen's, which expires within a month.
+NEIGHBOUR = ("SPPG-3273-002", "SPPG Cicadas", "32.73.01", "Jl. Cikutra, Cicadas, Kota Bandung")
+NEIGHBOUR_SCHOOL = ("20219104", "SD Negeri Cicadas 3", "sd", {"7-9": 150, "10-12-f": 70})
+
+
+async def _after_the_kitchen(session: AsyncSession, kitchen: Kitchen) -> None:
+    """Certificates, each past lunch's deliveries (one late, one short) and an incident."""
+    today = local_today(kitchen.timezone)
+    await put_certificate(
+        session,
+        kitchen=kitchen,
+        data=HygieneCertificate(
+            number="SLHS/3273/0412/2023",
+            issued_on=today - timedelta(days=3 * 365 - 20),
+            expires_on=today + timedelta(days=20),
+        ),
+    )
+    neighbour = (await session.exec(select(Kitchen).where(Kitchen.code == NEIGHBOUR[0]))).first()
+    if neighbour is None:
+        code, name, region, address = NEIGHBOUR
+        neighbour = Kitchen(
+            code=code, name=name, region_code=region, address=address, capacity_per_day=2500
+        )
+        session.add(neighbour)
+        await session.flush()
+        npsn, school_name, level, enrolment = NEIGHBOUR_SCHOOL
+        school = School(kitchen_id=neighbour.id, npsn=npsn, name=school_name, level=level)
+        session.add(school)
+        await session.flush()
+        for group, count in enrolment.items():
+            session.add(SchoolEnrolment(school_id=school.id, target_group=group, count=count))
+        await put_certificate(
+            session,
+            kitchen=neighbour,
+            data=HygieneCertificate(
+                number="SLHS/3273/0187/2023",
+                issued_on=today - timedelta(days=3 * 365 + 45),
+                expires_on=today - timedelta(days=46),
+            ),
+        )
+
+    schools = (await session.exec(select(School).where(School.kitchen_id == kitchen.id))).all()
+    pupils: dict[object, int] = {}
+    enrolled = await session.exec(
+        select(SchoolEnrolment).join(School).where(School.kitchen_id == kitchen.id)
+    )
+    for e in enrolled:
+        pupils[e.school_id] = pupils.get(e.school_id, 0) + e.count
+    zone = ZoneInfo(kitchen.timezone)
+    first = today - timedelta(days=today.weekday() + 7)
+    past = [first + timedelta(days=n) for n in range((today - first).days)]
+    past = [d for d in past if d.weekday() < 6]
+    late_day = past[3] if len(past) > 3 else None  # the day _safety_check dispatched late
+    for day in past:
+        dispatched = datetime.combine(day, time(4, 30), tzinfo=zone) + timedelta(
+            hours=5 if day == late_day else 2, minutes=15
+        )
+        for n, school in enumerate(sorted(schools, key=lambda s: s.npsn)):
+            departed = dispatched + timedelta(minutes=20 * n)
+            arrived = departed + timedelta(minutes=30)
+            portions = pupils.get(school.id, 0)
+            made = await create_delivery(
+                session,
+                kitchen=kitchen,
+                data=DeliveryCreate(
+                    service_date=day,
+                    school_id=school.id,
+                    meal_type=MealType.lunch,
+                    portions=portions,
+                    departed_at=departed,
+                ),
+            )
+            row = await session.get(Delivery, made.id)
+            assert row is not None
+            short = day == past[-1] and n == len(schools) - 1
+            await update_delivery(
+                session,
+                delivery=row,
+                data=DeliveryUpdate(
+                    arrived_at=arrived,
+                    received_by="Guru piket",
+                    received_portions=portions - 6 if short else portions,
+                    arrival_temp_c=61.5 if day != late_day else 48.0,
+                    consumption_started_at=arrived + timedelta(minutes=20),
+                    notes="6 kotak tumpah di jalan" if short else None,
+                ),
+            )
+    if late_day is not None and schools:
+        ill = min(schools, key=lambda s: s.npsn)
+        key = (
+            await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_api_key(HEALTH_KEY)))
+        ).one()
+        office = Principal(
+            kind="api_key", id=key.id, name=key.name, role=Role.health_office, region_code="32.73"
+        )
+        await create_incident(
+            session,
+            principal=office,
+            data=IncidentCreate(
+                school_id=ill.id,
+                meal_date=late_day,
+                cases=14,
+                hospitalised=2,
+                onset_at=datetime.combine(late_day, time(13, 30), tzinfo=zone),
+                symptoms=["mual", "muntah", "diare"],
+                notes="Laporan Puskesmas Bandung Wetan (data demo)",
+            ),
+        )

@@ -25,14 +25,21 @@ from app.core.metrics import Metrics
 from app.core.openapi import install_openapi
 from app.core.routing import install_protocol_handlers, mount
 from app.core.security import hashing, use_fast_hashing
+from app.dashboard.router import DASHBOARD_CSP
+from app.dashboard.router import router as dashboard_router
 from app.dayview.router import router as dayview_router
+from app.deliveries.router import router as deliveries_router
 from app.foods.router import router as foods_router
 from app.foodsafety.router import router as foodsafety_router
+from app.incidents.router import router as incidents_router
+from app.kitchens.oversight_router import router as oversight_router
 from app.kitchens.router import router as kitchens_router
 from app.mealcounts.router import router as mealcounts_router
 from app.menus.router import router as menus_router
 from app.nutrition.router import router as nutrition_router
 from app.ops.router import router as ops_router
+from app.planning.router import router as planning_router
+from app.prices.router import router as prices_router
 from app.recipes.router import router as recipes_router
 from app.reports.router import router as reports_router
 from app.schools.router import router as schools_router
@@ -48,15 +55,20 @@ API_ROUTERS: list[APIRouter] = [
     users_router,
     apikeys_router,
     kitchens_router,
+    oversight_router,
     schools_router,
     staff_router,
     shifts_router,
     foods_router,
     nutrition_router,
+    prices_router,
     recipes_router,
     menus_router,
+    planning_router,
     mealcounts_router,
     foodsafety_router,
+    deliveries_router,
+    incidents_router,
     dayview_router,
     reports_router,
     audit_router,
@@ -72,7 +84,10 @@ Errors are RFC 9457 problem details with a stable `code`.
 """
 
 def content_security_policy(path: str) -> str:
-    """The policy for an answer without its own (the docs page sets a tighter one itself)."""
+    """The policy for an answer without its own (the docs page sets a tighter one itself):
+    the dashboard's pages may load their own stylesheet and images; the API, nothing."""
+    if path == "/dashboard" or path.startswith("/dashboard/"):
+        return DASHBOARD_CSP
     return API_CSP
 
 
@@ -123,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_protocol_handlers(app)
     install_openapi(app)
     install_docs(app)
-    mount(app, *API_ROUTERS, ops_router)
+    mount(app, *API_ROUTERS, ops_router, dashboard_router)
 
     # Outermost last. GZip compresses what the routes tagged (ETags are of the plain bytes).
     app.add_middleware(GZipMiddleware, minimum_size=1000)

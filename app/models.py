@@ -4,12 +4,15 @@ from app.auth.models import ApiKey, LoginFailure, User, UserKitchen
 from app.core.audit import AuditEvent
 from app.core.idempotency import IdempotencyRecord
 from app.core.versions import DataVersion
+from app.deliveries.models import Delivery
 from app.foods.models import Food
 from app.foodsafety.models import FoodSafetyCheck
-from app.kitchens.models import Kitchen
+from app.incidents.models import Incident
+from app.kitchens.models import Kitchen, KitchenSuspension
 from app.mealcounts.models import MealCount, MealCountDay
 from app.menus.models import Menu, MenuItem, MenuPortionFactor
 from app.nutrition.models import NutritionRule, NutritionTarget
+from app.prices.models import FoodPrice
 from app.recipes.models import Recipe, RecipeIngredient
 from app.schools.models import School, SchoolEnrolment
 from app.shifts.models import Assignment, Shift
@@ -20,10 +23,14 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "DataVersion",
+    "Delivery",
     "Food",
+    "FoodPrice",
     "FoodSafetyCheck",
     "IdempotencyRecord",
+    "Incident",
     "Kitchen",
+    "KitchenSuspension",
     "LoginFailure",
     "MealCount",
     "MealCountDay",

@@ -20,10 +20,13 @@ TARGET = 1.5
 # names (each (school, group) eats its prepared count, else planned, else enrolment),
 # computed as the kitchen's enrolment of the group (summed once per kitchen, not per day)
 # corrected by each count row; weighted by the menu's factors; times each commodity's
-# grams in one standard portion of the menu.
+# grams in one standard portion of the menu. A cooked ingredient is bought as its raw food
+# (grams / cooked yield, the raw food's commodity and edible portion); each food bought is
+# valued at the price that applies to the kitchen on the date (its own, else the most
+# specific region's, else the national one; the latest valid_from on or before the date).
 DEMAND_SQL = """
 WITH m AS MATERIALIZED (
-    SELECT mn.id, mn.kitchen_id, mn.service_date,
+    SELECT mn.id, mn.kitchen_id, mn.service_date, k.region_code AS kitchen_region,
            to_char(mn.service_date, 'IYYY-"W"IW') AS period
     FROM kitchens k
     JOIN menus mn ON mn.kitchen_id = k.id
@@ -62,21 +65,46 @@ menu_portions AS (
     LEFT JOIN menu_portion_factors pf ON pf.menu_id = m.id AND pf.target_group = g.target_group
     GROUP BY m.id
 ),
-menu_commodity AS (
-    SELECT mi.menu_id, f.commodity,
-           sum(mi.servings * ri.grams) AS edible_g,
-           sum(mi.servings * ri.grams * 100.0 / f.edible_portion_pct) AS purchase_g
+menu_food AS (
+    SELECT mi.menu_id, b.id AS food_id, b.commodity,
+           sum(mi.servings * ri.grams / coalesce(f.cooked_yield, 1.0)) AS edible_g,
+           sum(mi.servings * ri.grams / coalesce(f.cooked_yield, 1.0) * 100.0
+               / b.edible_portion_pct) AS purchase_g
     FROM m
     JOIN menu_items mi ON mi.menu_id = m.id
     JOIN recipe_ingredients ri ON ri.recipe_id = mi.recipe_id
     JOIN foods f ON f.id = ri.food_id
-    GROUP BY mi.menu_id, f.commodity
+    JOIN foods b ON b.id = coalesce(f.raw_food_id, f.id)
+    GROUP BY mi.menu_id, b.id, b.commodity
+),
+menu_commodity AS (
+    SELECT mf.menu_id, mf.commodity, sum(mf.edible_g) AS edible_g,
+           sum(mf.purchase_g) AS purchase_g,
+           sum(mf.purchase_g * pr.price_per_kg) AS value_g,
+           count(*) FILTER (WHERE pr.price_per_kg IS NULL) AS unpriced
+    FROM m
+    JOIN menu_food mf ON mf.menu_id = m.id
+    LEFT JOIN LATERAL (
+        SELECT fp.price_per_kg FROM food_prices fp
+        WHERE fp.food_id = mf.food_id AND fp.valid_from <= m.service_date
+          AND (fp.kitchen_id = m.kitchen_id
+               OR (fp.kitchen_id IS NULL
+                   AND (fp.region_code IS NULL OR m.kitchen_region = fp.region_code
+                        OR m.kitchen_region LIKE fp.region_code || '.%%')))
+        ORDER BY fp.kitchen_id IS NULL, fp.region_code IS NULL,
+                 length(fp.region_code) DESC, fp.valid_from DESC, fp.created_at DESC,
+                 fp.id DESC
+        LIMIT 1
+    ) pr ON true
+    GROUP BY mf.menu_id, mf.commodity
 )
 SELECT m.period, %(region)s AS region_code, mc.commodity,
        round((sum(mp.weighted * mc.edible_g) / 1000)::numeric, 3) AS edible_kg,
        round((sum(mp.weighted * mc.purchase_g) / 1000)::numeric, 3) AS purchase_kg,
        sum(mp.portions) AS portions,
-       count(DISTINCT m.kitchen_id) AS kitchens
+       count(DISTINCT m.kitchen_id) AS kitchens,
+       CASE WHEN sum(mc.unpriced) > 0 THEN NULL
+            ELSE round((sum(mp.weighted * mc.value_g) / 1000)::numeric) END AS value_idr
 FROM m
 JOIN menu_portions mp ON mp.menu_id = m.id
 JOIN menu_commodity mc ON mc.menu_id = m.id
@@ -84,7 +112,16 @@ GROUP BY m.period, mc.commodity
 ORDER BY m.period, mc.commodity
 """
 
-FIELDS = ("period", "region_code", "commodity", "edible_kg", "purchase_kg", "portions", "kitchens")
+FIELDS = (
+    "period",
+    "region_code",
+    "commodity",
+    "edible_kg",
+    "purchase_kg",
+    "portions",
+    "kitchens",
+    "value_idr",
+)
 
 
 def busiest_province(conn: psycopg.Connection[Any]) -> str:
@@ -157,6 +194,7 @@ def run(ctx: Context) -> list[Result]:
             "answers agree": "yes" if not mismatches else f"NO ({len(mismatches)} rows differ)",
             "total purchase kg (API)": round(sum(r["purchase_kg"] for r in api_rows), 3),
             "total purchase kg (SQL)": float(sum(r[4] for r in sql_rows)),
+            "rows valued (API)": sum(1 for r in api_rows if r["value_idr"] is not None),
         },
         ratio=ratio,
         target=f"<= {TARGET}",
@@ -168,6 +206,13 @@ def run(ctx: Context) -> list[Result]:
     ]
     result.notes += [f"differs: {m}" for m in mismatches[:5]]
     return [result]
+
+
+def _same_value(api: int | None, sql: Decimal | None) -> bool:
+    """Values agree to a rupiah (both round half away from zero, from sums in other orders)."""
+    if api is None or sql is None:
+        return api is None and sql is None
+    return abs(Decimal(api) - sql) <= 1
 
 
 def _compare(api_rows: list[dict[str, Any]], sql_rows: list[tuple[Any, ...]]) -> list[str]:
@@ -182,6 +227,7 @@ def _compare(api_rows: list[dict[str, Any]], sql_rows: list[tuple[Any, ...]]) ->
             == (b["period"], b["region_code"], b["commodity"], int(b["portions"]), b["kitchens"])
             and abs(Decimal(str(a["edible_kg"])) - b["edible_kg"]) <= Decimal("0.0011")
             and abs(Decimal(str(a["purchase_kg"])) - b["purchase_kg"]) <= Decimal("0.0011")
+            and _same_value(a["value_idr"], b["value_idr"])
         )
         if not same:
             out.append(f"API {a} vs SQL {b}")

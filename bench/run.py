@@ -34,10 +34,18 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from bench import demand, export, load
+from bench import costs, dashboard, demand, export, load, planning, trace
 from bench.common import ADMIN_PASSWORD, ADMIN_USERNAME, ROOT, Context, Result, serve
 
-BENCHMARKS = {"demand": demand.run, "load": load.run, "export": export.run}
+BENCHMARKS = {
+    "demand": demand.run,
+    "load": load.run,
+    "export": export.run,
+    "dashboard": dashboard.run,
+    "trace": trace.run,
+    "costs": costs.run,
+    "planning": planning.run,
+}
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dapur_bench"
 SERVER_SETTINGS = {"jit": "off", "random_page_cost": "1.1"}
 
@@ -90,6 +98,20 @@ def ensure_nation(url: str, size: str) -> str:
     assert row is not None and row[0] is not None
     print(f"nation: {row[1]:,} kitchens, counts up to {row[0]}")
     return str(row[0])
+
+
+def ensure_prices(url: str) -> None:
+    """Load the shipped national price list when the nation has no prices, so that costs
+    and the value of demand are computed, not all unknown (docs/costs.md)."""
+    with psycopg.connect(_libpq(url)) as conn:
+        (prices,) = conn.execute("SELECT count(*) FROM food_prices").fetchone() or (0,)
+    if prices == 0:
+        print("loading the reference price list (once; later runs reuse it)")
+        env = {**os.environ, "DATABASE_URL": url}
+        subprocess.run(
+            [sys.executable, "-m", "app", "import-prices", "app/prices/data/reference_prices.csv"],
+            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
 
 
 V1 = "c758ace"  # the service as v1 left it: the default of --against
@@ -165,6 +187,7 @@ def main() -> None:
     os.environ["BENCH_DATABASE_URL"] = url
     ensure_database(url)
     anchor = ensure_nation(url, size)
+    ensure_prices(url)
     against, label = checkout(args.against) if args.against else (None, "")
     if against is not None:
         _imports_from(against)

@@ -57,5 +57,7 @@ HEALTH_WRITE = Policy("health office actions", HEALTH, "kitchen")
 INCIDENT_READ = Policy("incidents, read", INCIDENT_READERS, "kitchen")
 REFERENCE_WRITE = Policy("reference data, write", ADMIN_ONLY)
 RECIPE_WRITE = Policy("recipes, write", KITCHEN_STAFF)
+# Food prices: admin writes national and regional ones, a kitchen's managers its own.
+PRICES_WRITE = Policy("food prices, write", KITCHEN_STAFF)
 HEALTH_REPORTS = Policy("health office reports", HEALTH, "region")
 AGRICULTURE_REPORTS = Policy("agriculture office reports", AGRICULTURE, "region")

@@ -47,14 +47,28 @@ async def principal_from_token(
     decoded = decode_access_token(token, secret=settings.secret_key)
     if decoded is None:
         raise InvalidToken("Invalid or expired token")
-    user_id, token_version = decoded
+    principal = await principal_of_user(session, *decoded)
+    if principal is None:
+        raise InvalidToken("Invalid or expired token")
+    return principal
+
+
+async def principal_of_user(
+    session: AsyncSession, user_id: uuid.UUID, token_version: int
+) -> Principal | None:
+    """The active user whose token version is still `token_version`, with the kitchens it
+    manages; None when the user is gone, inactive or its tokens were revoked since.
+
+    Bearer tokens and the dashboard's session cookie (app/dashboard) both end here, so
+    revocation (a moved token version) applies to both alike.
+    """
     rows = (
         await session.execute(
             _PRINCIPAL_OF_USER, {"user_id": user_id, "token_version": token_version}
         )
     ).all()
     if not rows:
-        raise InvalidToken("Invalid or expired token")
+        return None
     user = rows[0]
     return Principal(
         kind="user",

@@ -75,7 +75,8 @@ def describe_write(
 
     `/kitchens/{kitchen_id}/schools` POST 201 is (schools, <new id>, create);
     `/schools/{school_id}` PATCH is (schools, <school_id>, update);
-    `/menus/{menu_id}/approve` POST is (menus, <menu_id>, approve).
+    `/menus/{menu_id}/approve` POST is (menus, <menu_id>, approve);
+    `/kitchens/{kitchen_id}/suspension` DELETE is (kitchens, <kitchen_id>, end_suspension).
     """
     segments = template.removeprefix(API_PREFIX).strip("/").split("/")
     last = segments[-1]
@@ -83,8 +84,11 @@ def describe_write(
         resource = segments[-2] if len(segments) > 1 else last.strip("{}")
         return resource, str(path_params.get(last.strip("{}"), "")) or None, METHOD_ACTIONS[method]
     acts_on_object = len(segments) >= 3 and _is_param(segments[-2])
-    if method == "POST" and status != 201 and acts_on_object:
-        return segments[-3], str(path_params.get(segments[-2].strip("{}"), "")) or None, last
+    if acts_on_object and (method == "DELETE" or (method == "POST" and status != 201)):
+        # An action on an object (`/menus/{id}/approve`), or its undoing
+        # (DELETE `/kitchens/{id}/suspension`: end_suspension).
+        action = last if method == "POST" else f"end_{last}"
+        return segments[-3], str(path_params.get(segments[-2].strip("{}"), "")) or None, action
     return last, created_id if method == "POST" else None, METHOD_ACTIONS[method]
 
 

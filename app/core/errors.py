@@ -269,6 +269,9 @@ _TRANSIENT_DRIVER_ERRORS = frozenset(
 )
 
 
+_SQLITE_TRANSIENT = ("database is locked", "database table is locked", "unable to open", "disk I/O")
+
+
 def _sqlstate(error: BaseException | None) -> str | None:
     """The SQLSTATE of a driver error (asyncpg's sits on the adapted error's cause)."""
     while error is not None:
@@ -293,6 +296,9 @@ def database_unavailable(exc: BaseException) -> bool:
     # A database closed to new connections (ALLOW_CONNECTIONS false, being dropped).
     if state == "55000" and "accepting connections" in str(exc.orig):
         return True
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        # sqlite3 raises OperationalError for a locked database and a syntax error alike.
+        return any(word in str(exc.orig) for word in _SQLITE_TRANSIENT)
     names = {cls.__name__ for cls in type(exc.orig).__mro__} if exc.orig is not None else set()
     return not names.isdisjoint(_TRANSIENT_DRIVER_ERRORS)
 
@@ -341,10 +347,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if database_unavailable(exc):
             logger.warning(
-                "database unavailable on %s %s: %s",
+                "database unavailable on %s %s: %s %s",
                 request.method,
                 request.url.path,
                 type(exc).__name__,
+                str(getattr(exc, "orig", "")).splitlines()[0][:200] if getattr(exc, "orig", None) else "",
             )
             return render(ServiceUnavailable())
         # The engines hide statement parameters, so this traceback holds no hashes or phones.

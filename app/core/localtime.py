@@ -21,3 +21,7 @@ def iso_week(day: date) -> tuple[date, date, str]:
     monday = day - timedelta(days=day.weekday())
     year, week, _ = day.isocalendar()
     return monday, monday + timedelta(days=6), f"{year}-W{week:02d}"
+
+# The time zone of national figures that name no kitchen (national prices "today"): WIB,
+# where the programme's offices are.
+NATIONAL_TIMEZONE = "Asia/Jakarta"

@@ -32,3 +32,8 @@ def region_filter(column: Any, region_code: str | None) -> ColumnElement[bool]:
     if region_code is None:
         return true()
     return or_(column == region_code, column.startswith(region_code + "."))
+
+
+def region_within(inner: Any, outer: Any) -> ColumnElement[bool]:
+    """SQL for region `inner` lying within region `outer`, both columns (or expressions)."""
+    return or_(inner == outer, inner.startswith(outer + "."))

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.deliveries.models import DeliveryPublic
 from app.menus.models import CheckStatus, MenuPublic
 from app.shifts.models import ShiftPublic
 
@@ -17,6 +18,9 @@ class AlertKind(StrEnum):
     shift_understaffed = "shift_understaffed"
     menu_not_approved = "menu_not_approved"
     meal_counts_missing = "meal_counts_missing"
+    hygiene_certificate = "hygiene_certificate"
+    over_capacity = "over_capacity"
+    kitchen_suspended = "kitchen_suspended"
 
 
 class Alert(BaseModel):
@@ -42,6 +46,9 @@ class DaySchool(BaseModel):
     name: str
     counts_reported: bool = Field(description="The day's meal counts include this school")
     served_reported: bool = Field(description="Every count row of the school has `served`")
+    deliveries: list[DeliveryPublic] = Field(
+        description="The school's deliveries of the day, by meal type, with their flags"
+    )
 
 
 class DayView(BaseModel):
@@ -52,3 +59,8 @@ class DayView(BaseModel):
     shifts: list[ShiftPublic]
     schools: list[DaySchool]
     alerts: list[Alert]
+    planned_portions: int = Field(
+        description="Portions planned for the day: per menu, each school's planned counts "
+        "(else its enrolment); compared with the kitchen's capacity_per_day"
+    )
+    capacity_per_day: int | None

@@ -4,9 +4,10 @@ or two a day, and the menus domain computes a draft's check from their objects."
 
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, func, select
+from sqlalchemy import BindParameter, Date, Uuid, bindparam, func, select
 
 from app.core.db import table_of
+from app.deliveries.queries import DAY_DELIVERIES, planned_portions
 from app.mealcounts.models import MealCount, MealCountDay
 from app.menus.models import Menu
 from app.schools.models import School
@@ -94,3 +95,13 @@ MENU_DAYS_COUNTED = (
     .join(_counted, _counted.c.service_date == _menu_days.c.service_date, isouter=True)
     .order_by(_menu_days.c.service_date.desc())
 )
+
+# The school deliveries of the day, with the cooking each carried (app/deliveries).
+DELIVERIES = DAY_DELIVERIES
+
+# The portions planned for the day, which the kitchen's capacity bounds (app/deliveries).
+_the_day = select(
+    bindparam("kitchen_id", type_=Uuid).label("kitchen_id"),
+    bindparam("day", type_=Date).label("service_date"),
+).subquery("the_day")
+PLANNED_PORTIONS = select(planned_portions(_the_day).subquery("planned").c.portions)

@@ -7,6 +7,7 @@ before the kitchen's today. A client holding the current tag gets 304 after two 
 reads, without the view being built.
 """
 
+from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,7 +17,9 @@ from app.core.localtime import local_today
 from app.core.versions import reference_version
 from app.dayview import queries
 from app.dayview.models import Alert, AlertKind, DayMenu, DaySchool, DayView
-from app.kitchens.models import Kitchen
+from app.deliveries.models import DeliveryPublic
+from app.deliveries.service import public_of
+from app.kitchens.models import HygieneStatus, Kitchen, KitchenStatus
 from app.menus.models import CheckStatus, MenuStatus
 from app.menus.service import compute_checks, to_public_many
 from app.shifts.models import ShiftPublic
@@ -55,8 +58,27 @@ async def _menus(session: AsyncSession, kitchen: Kitchen, day: date) -> list[Day
     return result
 
 
+async def _deliveries(
+    session: AsyncSession, kitchen: Kitchen, day: date
+) -> dict[object, list[DeliveryPublic]]:
+    """The day's deliveries by school, with their flags as of now."""
+    today = local_today(kitchen.timezone)
+    by_school: dict[object, list[DeliveryPublic]] = defaultdict(list)
+    for r in await session.execute(queries.DELIVERIES, {"kitchen_id": kitchen.id, "day": day}):
+        row = dict(r._mapping)
+        public = public_of(
+            row,
+            cooked_at=row["cooked_at"],
+            has_check=row["first_cooked_at"] is not None,
+            today=today,
+        )
+        by_school[public.school_id].append(public)
+    return by_school
+
+
 async def _schools(session: AsyncSession, kitchen: Kitchen, day: date) -> list[DaySchool]:
     rows = await session.execute(queries.SCHOOLS, {"kitchen_id": kitchen.id, "day": day})
+    deliveries = await _deliveries(session, kitchen, day)
     return [
         DaySchool(
             id=school_id,
@@ -64,9 +86,57 @@ async def _schools(session: AsyncSession, kitchen: Kitchen, day: date) -> list[D
             name=name,
             counts_reported=bool(count_rows),
             served_reported=bool(count_rows) and served == count_rows,
+            deliveries=deliveries.get(school_id, []),
         )
         for school_id, npsn, name, count_rows, served in rows
     ]
+
+
+def _oversight_alerts(kitchen: Kitchen, day: date, planned: int) -> list[Alert]:
+    """The kitchen's own state on the day: suspension, hygiene certificate, capacity."""
+    alerts = []
+    if kitchen.status == KitchenStatus.suspended:
+        alerts.append(
+            Alert(
+                kind=AlertKind.kitchen_suspended,
+                message="The kitchen is suspended by the health office: no menus, approvals "
+                f"or deliveries until it is reinstated ({kitchen.suspension_reason})",
+                details={
+                    "since": kitchen.suspended_at.isoformat() if kitchen.suspended_at else None,
+                    "reason": kitchen.suspension_reason,
+                },
+            )
+        )
+    status = kitchen.hygiene_status_on(day)
+    if status is not HygieneStatus.valid:
+        expires = kitchen.hygiene_certificate_expires_on
+        message = {
+            HygieneStatus.missing: "The kitchen has no hygiene certificate (SLHS) on record",
+            HygieneStatus.expired: f"The kitchen's hygiene certificate expired on {expires}",
+            HygieneStatus.expiring: f"The kitchen's hygiene certificate expires on {expires}",
+        }[status]
+        alerts.append(
+            Alert(
+                kind=AlertKind.hygiene_certificate,
+                message=message + "; ask the district health office to inspect and certify it",
+                date=day,
+                details={
+                    "status": status.value,
+                    "expires_on": expires.isoformat() if expires else None,
+                },
+            )
+        )
+    if kitchen.capacity_per_day is not None and planned > kitchen.capacity_per_day:
+        alerts.append(
+            Alert(
+                kind=AlertKind.over_capacity,
+                message=f"{planned} portions are planned for {day}, over the kitchen's "
+                f"capacity of {kitchen.capacity_per_day} a day",
+                date=day,
+                details={"planned_portions": planned, "capacity_per_day": kitchen.capacity_per_day},
+            )
+        )
+    return alerts
 
 
 async def _certificate_alerts(session: AsyncSession, kitchen: Kitchen, day: date) -> list[Alert]:
@@ -170,6 +240,11 @@ async def day_view(session: AsyncSession, *, kitchen: Kitchen, day: date) -> Day
     alerts += _understaffed_alerts(shifts, day)
     alerts += _unapproved_alerts(menus, day)
     alerts += await _missing_counts(session, kitchen, day)
+    planned = await session.scalar(
+        queries.PLANNED_PORTIONS, {"kitchen_id": kitchen.id, "day": day}
+    )
+    planned = int(planned or 0)
+    alerts += _oversight_alerts(kitchen, day, planned)
     return DayView(
         kitchen_id=kitchen.id,
         date=day,
@@ -178,4 +253,6 @@ async def day_view(session: AsyncSession, *, kitchen: Kitchen, day: date) -> Day
         shifts=shifts,
         schools=await _schools(session, kitchen, day),
         alerts=alerts,
+        planned_portions=planned,
+        capacity_per_day=kitchen.capacity_per_day,
     )

@@ -131,7 +131,8 @@ _EXAMPLE: JsonDict = {
 
 
 class FoodCreate(BaseModel):
-    """A new food. `raw_food_id` and `cooked_yield` come together or not at all."""
+    """A new food. `raw_food_id` and `cooked_yield` come together or not at all; `allergens`
+    left out (or null) means not assessed."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
 
@@ -140,7 +141,7 @@ class FoodCreate(BaseModel):
     food_group: FoodGroup
     commodity: Commodity
     edible_portion_pct: EdiblePortion = 100.0
-    allergens: list[Allergen] = []
+    allergens: list[Allergen] | None = None
     halal: HalalStatus = HalalStatus.unknown
     raw_food_id: uuid.UUID | None = None
     cooked_yield: CookedYield | None = None
@@ -154,7 +155,11 @@ class FoodCreate(BaseModel):
 
 
 class FoodUpdate(Patch):
-    """Fields to change; inside `nutrients` only the keys sent change (null clears one)."""
+    """Fields to change; inside `nutrients` only the keys sent change (null clears one).
+    `allergens: null` marks them not assessed; `raw_food_id` and `cooked_yield` null
+    together clear the raw form."""
+
+    NULLABLE = frozenset({"allergens", "raw_food_id", "cooked_yield"})
 
     model_config = ConfigDict(
         extra="forbid",

@@ -13,7 +13,7 @@ from app.core.routing import api_router
 from app.foods import service
 from app.foods.access import ReadableFood, ReferenceWriter, WritableFood
 from app.foods.models import FoodCreate, FoodGroup, FoodPublic, FoodUpdate
-from app.foods.service import FoodCodeTaken
+from app.foods.service import FoodCodeTaken, InvalidRawForm
 from app.kitchens.access import row_tag
 
 router = api_router(tags=["foods"])
@@ -50,14 +50,16 @@ async def get_food(food: ReadableFood, session: SessionDep, cond: ConditionalDep
     "/foods",
     status_code=status.HTTP_201_CREATED,
     summary="Add a food (admin)",
-    responses=problems(FoodCodeTaken),
+    responses=problems(FoodCodeTaken, InvalidRawForm),
 )
 async def create_food(_: ReferenceWriter, data: FoodCreate, session: SessionDep) -> FoodPublic:
     return service.to_public(await service.create_food(session, data=data))
 
 
 @router.patch(
-    "/foods/{food_id}", summary="Update a food (admin)", responses=problems(FoodCodeTaken)
+    "/foods/{food_id}",
+    summary="Update a food (admin)",
+    responses=problems(FoodCodeTaken, InvalidRawForm),
 )
 async def update_food(
     food: WritableFood, data: FoodUpdate, session: SessionDep, cond: ConditionalDep

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.errors import Conflict, InvalidCursor
+from app.core.errors import Conflict, Invalid, InvalidCursor
 from app.core.pagination import PageParams, paginate
 from app.foods.models import Food, FoodCreate, FoodGroup, FoodPublic, FoodUpdate
 from app.kitchens.access import touch_reference
@@ -21,6 +21,20 @@ from app.nutrition.models import NUTRIENTS, Nutrients
 class FoodCodeTaken(Conflict):
     code = "food_code_taken"
     description = "Another food has this code"
+
+
+class UnknownFood(Invalid):
+    code = "unknown_food"
+    description = "A food named in the body does not exist"
+
+
+class InvalidRawForm(Invalid):
+    code = "invalid_raw_form"
+    description = (
+        "The raw form is impossible: `raw_food_id` names no food, the food itself, or a food "
+        "that has a raw form itself; a food other foods are made from cannot gain one; "
+        "`raw_food_id` and `cooked_yield` are set together or cleared together"
+    )
 
 
 def to_public(food: Food) -> FoodPublic:
@@ -149,16 +163,62 @@ async def list_foods(
 # ---- writing -------------------------------------------------------------------------------
 
 
+def _allergens(allergens: list[Any] | None) -> list[str] | None:
+    """None stays "not assessed"; a list is stored sorted, without duplicates."""
+    return None if allergens is None else sorted({str(a) for a in allergens})
+
+
+async def _ensure_raw_form(
+    session: AsyncSession,
+    food_id: uuid.UUID | None,
+    raw_food_id: uuid.UUID | None,
+    cooked_yield: float | None,
+) -> None:
+    """422 `invalid_raw_form` unless the pair (raw food, yield) can be stored on the food
+    `food_id` (None: a food being created): both or neither; the raw food exists, is not
+    the food itself and has no raw form itself; a food others are made from has none."""
+    if (raw_food_id is None) != (cooked_yield is None):
+        raise InvalidRawForm(
+            "raw_food_id and cooked_yield go together: give both, or clear both with null",
+            loc=["body", "cooked_yield" if cooked_yield is None else "raw_food_id"],
+        )
+    if raw_food_id is None:
+        return
+    if raw_food_id == food_id:
+        raise InvalidRawForm("A food cannot be its own raw form", loc=["body", "raw_food_id"])
+    raw = await session.get(Food, raw_food_id)
+    if raw is None:
+        raise InvalidRawForm(f"Food {raw_food_id} does not exist", loc=["body", "raw_food_id"])
+    if raw.raw_food_id is not None:
+        raise InvalidRawForm(
+            f"{raw.name} is itself made from another food; name that raw food instead",
+            loc=["body", "raw_food_id"],
+        )
+    if food_id is not None:
+        made_from = await session.scalar(
+            select(func.count()).select_from(Food).where(col(Food.raw_food_id) == food_id)
+        )
+        if made_from:
+            raise InvalidRawForm(
+                "Other foods are made from this one, so it cannot have a raw form itself",
+                loc=["body", "raw_food_id"],
+            )
+
+
 async def create_food(session: AsyncSession, *, data: FoodCreate) -> Food:
     """A new food; its code must be unused. Foods are reference data every kitchen reads."""
     await _ensure_code_free(session, data.code)
+    await _ensure_raw_form(session, None, data.raw_food_id, data.cooked_yield)
     food = Food(
         code=data.code,
         name=data.name,
         food_group=data.food_group.value,
         commodity=data.commodity,
         edible_portion_pct=data.edible_portion_pct,
-        allergens=sorted({a.value for a in data.allergens}),
+        allergens=_allergens(data.allergens),
+        halal=data.halal.value,
+        raw_food_id=data.raw_food_id,
+        cooked_yield=data.cooked_yield,
         **data.nutrients.model_dump(),
     )
     session.add(food)
@@ -177,9 +237,15 @@ async def update_food(session: AsyncSession, *, food: Food, data: FoodUpdate) ->
     if "code" in changes and changes["code"] != food.code:
         await _ensure_code_free(session, changes["code"], exclude=food)
     if "allergens" in changes:
-        changes["allergens"] = sorted({str(a) for a in changes["allergens"]})
-    if "food_group" in changes:
-        changes["food_group"] = str(changes["food_group"])
+        changes["allergens"] = _allergens(changes["allergens"])
+    for name in ("food_group", "halal"):
+        if name in changes:
+            changes[name] = str(changes[name])
+    if {"raw_food_id", "cooked_yield"} & changes.keys():
+        raw_food_id = changes.get("raw_food_id", food.raw_food_id)
+        cooked_yield = changes.get("cooked_yield", food.cooked_yield)
+        if (raw_food_id, cooked_yield) != (food.raw_food_id, food.cooked_yield):
+            await _ensure_raw_form(session, food.id, raw_food_id, cooked_yield)
     if data.nutrients is not None:
         changes.update(data.nutrients.model_dump(exclude_unset=True))
     for field, value in changes.items():

@@ -41,12 +41,13 @@ def served_by_group(date_from: date, date_to: date) -> Select[Any]:
     )
 
 
-def portions_eaten(days: FromClause) -> Select[Any]:
+def portions_eaten(days: FromClause, *, planned_only: bool = False) -> Select[Any]:
     """Portions per kitchen, day and target group on the (`kitchen_id`, `service_date`)
     pairs of `days`: `kitchen_id`, `service_date`, `target_group`, `portions`.
 
     Each school and group eats its day's `prepared` count where known, else its `planned`
-    count where a count row exists, else the school's enrolment. Computed as the kitchen's
+    count where a count row exists, else the school's enrolment (`planned_only`: its
+    planned count where a row exists, else its enrolment). Computed as the kitchen's
     whole enrolment of the group (summed once per kitchen, not per day), corrected by each
     count row with (its count - the enrolment of the school and group it stands for): the
     same sum as a union of "counted" and "enrolled without a count" pairs, without the
@@ -58,14 +59,20 @@ def portions_eaten(days: FromClause) -> Select[Any]:
         days.c.kitchen_id, days.c.service_date, enrolment.c.target_group, enrolment.c.portions
     ).join_from(days, enrolment, enrolment.c.kitchen_id == days.c.kitchen_id)
     # The enrolment a count row replaces: its school's, if the school is this kitchen's.
-    school = school_enrolment().subquery("school_enrolment")
+    # Only the schools of the days' kitchens: a few days of one kitchen must not read every
+    # school's enrolment in the nation.
+    of_kitchens = school_enrolment()
+    school = of_kitchens.where(
+        of_kitchens.selected_columns.kitchen_id.in_(select(days.c.kitchen_id))
+    ).subquery("school_enrolment")
     counted = (
         select(
             days.c.kitchen_id,
             days.c.service_date,
             c.target_group,
             func.sum(
-                func.coalesce(c.prepared, c.planned) - func.coalesce(school.c["count"], 0)
+                (c.planned if planned_only else func.coalesce(c.prepared, c.planned))
+                - func.coalesce(school.c["count"], 0)
             ).label("portions"),
         )
         .select_from(days)

@@ -69,6 +69,12 @@ class CheckStatus(StrEnum):
     failed = "fail"
 
 
+class CostStatus(StrEnum):
+    ok = "ok"
+    over_budget = "over_budget"
+    unknown = "unknown"  # a purchased food has no price
+
+
 Servings = Annotated[Number, PField(gt=0, le=100, allow_inf_nan=False)]
 Factor = Annotated[Number, PField(gt=0, le=10, allow_inf_nan=False)]
 PortionFactors = dict[TargetGroup, Factor]
@@ -164,7 +170,8 @@ class MenuApprove(BaseModel):
 
     override_reason: OverrideReason | None = PField(
         default=None,
-        description="Required (≥ 10 characters) to approve a menu whose check fails",
+        description="Required (≥ 10 characters) to approve a menu whose check fails or "
+        "that is over budget for a group",
     )
 
 
@@ -177,11 +184,35 @@ class NutrientCheck(BaseModel):
     status: NutrientStatus
 
 
+class GroupCost(BaseModel):
+    """What one portion for the group costs to buy, against the kitchen's budget."""
+
+    cost_per_portion: float | None = PField(
+        description="Rupiah: factor x Σ items servings x recipe cost per portion; null when "
+        "a purchased food has no price"
+    )
+    budget: int = PField(description="The kitchen's budget per portion for the group")
+    status: CostStatus
+    portions: int = PField(description="The group's portions on the day (as demand counts)")
+
+
 class GroupCheck(BaseModel):
     target_group: str
     factor: float
     status: CheckStatus
     nutrients: dict[str, NutrientCheck]
+    cost: GroupCost | None = PField(
+        default=None, description="Null only in checks approved before costs were recorded"
+    )
+
+
+class PriceUsed(BaseModel):
+    """A price the check's costs use: the one that applies to the kitchen on the date."""
+
+    food_id: uuid.UUID
+    price_per_kg: int
+    source: str
+    valid_from: date
 
 
 class NutritionCheck(BaseModel):
@@ -195,6 +226,18 @@ class NutritionCheck(BaseModel):
     groups: list[GroupCheck]
     incomplete_nutrients: list[str] = PField(
         description="Nutrients some ingredient's food has no value for (counted as 0)"
+    )
+    cost_per_day: float | None = PField(
+        default=None,
+        description="Rupiah for the day: Σ groups portions x the group's cost per portion; "
+        "null when a price is missing",
+    )
+    missing_prices: list[uuid.UUID] = PField(
+        default_factory=list, description="Purchased foods without a price on the date"
+    )
+    prices: list[PriceUsed] = PField(
+        default_factory=list,
+        description="The prices the costs use (an approved menu keeps those it was approved with)",
     )
     computed_at: datetime
 
@@ -213,6 +256,14 @@ class MenuPublic(Timestamps):
     status: MenuStatus
     items: list[MenuItemPublic]
     portion_factors: dict[str, float]
+    allergens: list[str] = PField(description="Union of the recipes' allergens, sorted")
+    allergens_unassessed_foods: list[uuid.UUID] = PField(
+        description="Foods whose allergens were never assessed: `allergens` lists what is "
+        "known of the rest"
+    )
+    halal_unknown_foods: list[uuid.UUID] = PField(
+        description="Foods whose halal status is unknown (allowed, but worth a look)"
+    )
     approved_by: uuid.UUID | None = PField(description="Id of the approving user or API key")
     approved_by_name: str | None
     approved_at: datetime | None

@@ -5,14 +5,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy import BindParameter, Select, Text, and_, bindparam, cast, func, select
 
 from app.core.db import table_of
+from app.kitchens.models import Kitchen
+from app.mealcounts.queries import portions_eaten
 from app.menus.models import Menu, MenuItem, MenuPortionFactor
 from app.nutrition.models import NUTRIENTS, TargetGroup
-from app.recipes.queries import ingredient_grams
+from app.prices.queries import resolved_prices
+from app.recipes.queries import ingredient_foods, purchased_grams, purchases
+from app.schools.queries import kitchen_enrolment
 
 _menus = table_of(Menu)
+_kitchens = table_of(Kitchen)
 _items = table_of(MenuItem)
 _factors = table_of(MenuPortionFactor)
 # Target groups in AKG order: a menu's groups are reported in this order.
@@ -58,10 +63,11 @@ def portion_factors() -> Select[Any]:
 
 
 def standard_portion_grams(menu_ids: Select[Any]) -> Select[Any]:
-    """Edible grams of each food in one standard portion of the menus `menu_ids` selects:
-    `menu_id`, `food_id`, `grams` (servings x the recipes' ingredient grams)."""
+    """Edible grams of each food bought for one standard portion of the menus `menu_ids`
+    selects: `menu_id`, `food_id` (a cooked ingredient's raw food, else the ingredient),
+    `grams` (servings x the recipes' purchased edible grams, app/recipes/queries.py)."""
     i = _items.c
-    recipe = ingredient_grams().subquery("ingredient_grams")
+    recipe = purchased_grams().subquery("purchased_grams")
     return (
         select(i.menu_id, recipe.c.food_id, func.sum(i.servings * recipe.c.grams).label("grams"))
         .join_from(_items, recipe, recipe.c.recipe_id == i.recipe_id)
@@ -103,3 +109,115 @@ def checked_groups(approval_check: str | None) -> list[GroupNutrients]:
             )
         )
     return out
+
+
+# -- what the check and a menu's representation read besides nutrients --------------------
+# Built once with an expanding `menu_ids` parameter: building costs more than running them.
+
+_MENU_IDS: BindParameter[Any] = bindparam("menu_ids", expanding=True)
+
+
+def _menu_foods() -> Select[Any]:
+    i = _items.c
+    foods = ingredient_foods().subquery("recipe_foods")
+    return (
+        select(i.menu_id, foods.c.food_id, foods.c.halal, foods.c.allergens)
+        .join_from(_items, foods, foods.c.recipe_id == i.recipe_id)
+        .where(i.menu_id.in_(_MENU_IDS))
+    )
+
+
+# Every food of each menu (one row per menu item and ingredient): `menu_id`, `food_id`,
+# `halal` (the worse of the food's and its raw food's), `allergens`.
+MENU_FOODS = _menu_foods()
+
+
+def _priced_purchases() -> Select[Any]:
+    i, m = _items.c, _menus.c
+    bought = purchases().subquery("recipe_purchases")
+    menu_food = (
+        select(
+            i.menu_id,
+            m.kitchen_id,
+            m.service_date,
+            bought.c.food_id,
+            func.sum(i.servings * bought.c.purchase_g).label("purchase_g"),
+        )
+        .join_from(_items, _menus, m.id == i.menu_id)
+        .join(bought, bought.c.recipe_id == i.recipe_id)
+        .where(i.menu_id.in_(_MENU_IDS))
+        .group_by(i.menu_id, m.kitchen_id, m.service_date, bought.c.food_id)
+        .cte("menu_purchases")
+    )
+    needs = (
+        select(menu_food.c.kitchen_id, menu_food.c.service_date, menu_food.c.food_id)
+        .distinct()
+        .subquery("menu_needs")
+    )
+    prices = resolved_prices(needs).subquery("menu_prices")
+    return select(
+        menu_food.c.menu_id,
+        menu_food.c.food_id,
+        menu_food.c.purchase_g,
+        prices.c.price_per_kg,
+        prices.c.source,
+        prices.c.valid_from,
+    ).outerjoin(
+        prices,
+        and_(
+            prices.c.kitchen_id == menu_food.c.kitchen_id,
+            prices.c.service_date == menu_food.c.service_date,
+            prices.c.food_id == menu_food.c.food_id,
+        ),
+    )
+
+
+# Grams bought of each food for one standard portion of each menu (Σ items servings x the
+# recipe's purchase grams), with the price that applies to the menu's kitchen and date:
+# `menu_id`, `food_id`, `purchase_g`, `price_per_kg`, `source`, `valid_from` (null: none).
+PRICED_PURCHASES = _priced_purchases()
+
+
+def _menu_days() -> Select[Any]:
+    m, k = _menus.c, _kitchens.c
+    days = (
+        select(m.kitchen_id, m.service_date)
+        .where(m.id.in_(_MENU_IDS))
+        .distinct()
+        .subquery("menu_days")
+    )
+    portions = portions_eaten(days).subquery("menu_portions")
+    enrolment = kitchen_enrolment(select(days.c.kitchen_id)).subquery("menu_enrolment")
+    return (
+        select(
+            days.c.kitchen_id,
+            days.c.service_date,
+            k.budget_per_portion,
+            portions.c.target_group,
+            portions.c.portions,
+            enrolment.c.portions.label("enrolled"),
+        )
+        .join_from(days, _kitchens, k.id == days.c.kitchen_id)
+        .outerjoin(
+            portions,
+            and_(
+                portions.c.kitchen_id == days.c.kitchen_id,
+                portions.c.service_date == days.c.service_date,
+            ),
+        )
+        .outerjoin(
+            enrolment,
+            and_(
+                enrolment.c.kitchen_id == days.c.kitchen_id,
+                enrolment.c.target_group == portions.c.target_group,
+            ),
+        )
+    )
+
+
+# Each kitchen and day of the menus with the kitchen's budget per portion, the portions of
+# each target group that day as ingredient demand counts them (app/mealcounts/queries.py),
+# and the kitchen's enrolment of the group: `kitchen_id`, `service_date`,
+# `budget_per_portion`, `target_group`, `portions`, `enrolled` (the last three null for a
+# day without portions; `enrolled` null for a group counted but not enrolled).
+MENU_DAYS = _menu_days()

@@ -12,6 +12,7 @@ from app.core.pagination import Page, PageDep
 from app.core.routing import api_router
 from app.core.schemas import FromDate, ToDate
 from app.kitchens.access import ManagedKitchen, OpsReadKitchen
+from app.kitchens.oversight import KitchenSuspended
 from app.menus import service
 from app.menus.access import ReadableMenu, WritableMenu
 from app.menus.models import (
@@ -22,7 +23,14 @@ from app.menus.models import (
     MenuUpdate,
     NutritionCheck,
 )
-from app.menus.service import MenuExists, MenuLocked, NutritionCheckFailed, RecipeNotAvailable
+from app.menus.service import (
+    MenuExists,
+    MenuLocked,
+    NotHalal,
+    NutritionCheckFailed,
+    OverBudget,
+    RecipeNotAvailable,
+)
 
 router = api_router(tags=["menus"])
 
@@ -31,7 +39,7 @@ router = api_router(tags=["menus"])
     "/kitchens/{kitchen_id}/menus",
     status_code=status.HTTP_201_CREATED,
     summary="Plan a menu (draft) for a date and meal type",
-    responses=problems(MenuExists, RecipeNotAvailable),
+    responses=problems(MenuExists, RecipeNotAvailable, KitchenSuspended, NotHalal),
 )
 async def create_menu(kitchen: ManagedKitchen, data: MenuCreate, session: SessionDep) -> MenuPublic:
     return await service.create_menu(session, kitchen=kitchen, data=data)
@@ -66,7 +74,7 @@ async def get_menu(menu: ReadableMenu, session: SessionDep, cond: ConditionalDep
 @router.patch(
     "/menus/{menu_id}",
     summary="Change a draft menu",
-    responses=problems(MenuLocked, MenuExists, RecipeNotAvailable),
+    responses=problems(MenuLocked, MenuExists, RecipeNotAvailable, NotHalal),
 )
 async def update_menu(
     menu: WritableMenu, data: MenuUpdate, session: SessionDep, cond: ConditionalDep
@@ -97,8 +105,8 @@ async def nutrition_check(menu: ReadableMenu, session: SessionDep) -> NutritionC
 
 @router.post(
     "/menus/{menu_id}/approve",
-    summary="Approve a menu (override a failing check)",
-    responses=problems(NutritionCheckFailed, MenuLocked),
+    summary="Approve a menu (override a failing check or an over-budget portion)",
+    responses=problems(NutritionCheckFailed, OverBudget, NotHalal, MenuLocked, KitchenSuspended),
 )
 async def approve_menu(
     menu: WritableMenu,

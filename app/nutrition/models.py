@@ -7,22 +7,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, m
 from pydantic import Field as PField
 from sqlmodel import Field
 
+from app.core.akg import TargetGroup as TargetGroup  # the codes' home is app/core/akg.py
 from app.core.models import IdTimestamps, Timestamps, Versioned
 from app.core.schemas import Number, Patch, not_blank
-
-
-class TargetGroup(StrEnum):
-    """AKG (Permenkes 28/2019) age and sex groups served by school kitchens."""
-
-    g1_3 = "1-3"
-    g4_6 = "4-6"
-    g7_9 = "7-9"
-    g10_12_m = "10-12-m"
-    g10_12_f = "10-12-f"
-    g13_15_m = "13-15-m"
-    g13_15_f = "13-15-f"
-    g16_18_m = "16-18-m"
-    g16_18_f = "16-18-f"
 
 
 class MealType(StrEnum):

@@ -1,6 +1,7 @@
 """Recipes: ingredients in edible grams per standard portion."""
 
 import uuid
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -129,4 +130,18 @@ class RecipePublic(Timestamps):
     ingredients: list[IngredientPublic]
     nutrients_per_portion: NutrientTotals
     incomplete_nutrients: list[str]
-    allergens: list[str]
+    allergens: list[str] = PField(description="Allergens of the ingredients, sorted")
+    allergens_unassessed_foods: list[uuid.UUID] = PField(
+        description="Ingredients' foods whose allergens were never assessed: `allergens` "
+        "lists what is known of the rest"
+    )
+    cost_per_portion: float | None = PField(
+        description="Rupiah one standard portion costs to buy at the prices of "
+        "`priced_for_kitchen_id` (national prices when null) on `priced_on`; null when a "
+        "purchased food has no price"
+    )
+    missing_prices: list[uuid.UUID] = PField(
+        description="The purchased foods without a price (raw forms of cooked ingredients)"
+    )
+    priced_on: date
+    priced_for_kitchen_id: uuid.UUID | None

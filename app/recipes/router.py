@@ -13,12 +13,23 @@ from app.core.deps import SessionDep
 from app.core.errors import NotFound, problems
 from app.core.pagination import Page, PageDep
 from app.core.routing import api_router
+from app.core.schemas import IsoDate
+from app.foods.service import UnknownFood
 from app.recipes import service
 from app.recipes.access import ReadableRecipe, WritableRecipe
 from app.recipes.models import RecipeCreate, RecipePublic, RecipeUpdate
-from app.recipes.service import RecipeInUse, RecipeKitchenFixed, UnknownFood
+from app.recipes.service import RecipeInUse, RecipeKitchenFixed
 
 router = api_router(tags=["recipes"])
+
+PriceDate = Annotated[
+    IsoDate | None,
+    Query(
+        alias="date",
+        description="The day whose prices cost the recipe (default: the kitchen's today, "
+        "or today in WIB for national prices)",
+    ),
+]
 
 RecipeWriter = Annotated[Principal, Depends(gate(RECIPE_WRITE))]
 # `kitchen_id` in the body or the query, of a kitchen outside the caller's scope.
@@ -53,24 +64,41 @@ async def list_recipes(
     session: SessionDep,
     page: PageDep,
     kitchen_id: Annotated[
-        uuid.UUID | None, Query(description="Only this kitchen's own recipes")
+        uuid.UUID | None,
+        Query(description="Only this kitchen's own recipes, costed at its prices"),
     ] = None,
+    day: PriceDate = None,
     search: Annotated[
         str | None, Query(max_length=200, description="Part of the name, any letter case")
     ] = None,
 ) -> Page[RecipePublic]:
     items, cursor = await service.list_recipes(
-        session, principal=principal, kitchen_id=kitchen_id, search=search, page=page
+        session, principal=principal, kitchen_id=kitchen_id, day=day, search=search, page=page
     )
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/recipes/{recipe_id}", summary="Get a recipe with its nutrients per portion")
+@router.get(
+    "/recipes/{recipe_id}",
+    summary="Get a recipe with its nutrients and cost per portion",
+    responses=_KITCHEN_OUT_OF_SCOPE,
+)
 async def get_recipe(
-    recipe: ReadableRecipe, session: SessionDep, cond: ConditionalDep
+    recipe: ReadableRecipe,
+    principal: AnyPrincipal,
+    session: SessionDep,
+    cond: ConditionalDep,
+    kitchen_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Cost the recipe at this kitchen's prices (default: national)"),
+    ] = None,
+    day: PriceDate = None,
 ) -> RecipePublic:
-    cond.tag(await service.recipe_tag(session, recipe))
-    return await service.to_public(session, recipe)
+    pricing = await service.pricing_for(
+        session, principal=principal, kitchen_id=kitchen_id, day=day
+    )
+    cond.tag(await service.recipe_tag(session, recipe, pricing=pricing))
+    return await service.to_public(session, recipe, pricing=pricing)
 
 
 @router.patch(

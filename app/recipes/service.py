@@ -11,9 +11,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, true, update
+from sqlalchemy import ColumnElement, Date, Uuid, case, func, literal, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,14 +22,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.auth.models import Principal, Role
 from app.core.conditional import version_tag
 from app.core.errors import Conflict, Invalid, NotFound, RoleForbidden
+from app.core.localtime import NATIONAL_TIMEZONE, local_today
 from app.core.pagination import PageParams, paginate
 from app.core.types import utcnow
 from app.core.versions import reference_version
 from app.foods.models import Food
+from app.foods.service import UnknownFood
 from app.kitchens.access import touch_kitchen, touch_reference, visible
 from app.kitchens.models import Kitchen
 from app.kitchens.service import scope_filter
 from app.nutrition.models import NUTRIENTS
+from app.prices.queries import resolved_prices
 from app.recipes.models import (
     IngredientIn,
     IngredientPublic,
@@ -39,6 +43,7 @@ from app.recipes.models import (
     RecipePublic,
     RecipeUpdate,
 )
+from app.recipes.queries import purchases
 
 # Output precision; sums are computed at full precision first.
 DECIMALS = 2
@@ -57,11 +62,6 @@ class RecipeKitchenFixed(Invalid):
     description = "A recipe cannot move to another kitchen"
 
 
-class UnknownFood(Invalid):
-    code = "unknown_food"
-    description = "An ingredient names a food that does not exist"
-
-
 class NationalRecipeForbidden(RoleForbidden):
     """Only admin writes national recipes (a kitchen manager reads them)."""
 
@@ -76,12 +76,15 @@ class RecipeNutrition:
     `nutrients` has every key of NUTRIENTS: sum of grams/100 * the food's value per 100 g,
     a food's unknown (null) value counted as 0. `incomplete_nutrients` names, sorted, the
     nutrients for which at least one ingredient's food has no value, so the sum
-    is a lower bound. `allergens` is the sorted union of the ingredients' allergens.
+    is a lower bound. `allergens` is the sorted union of the ingredients' allergens;
+    `allergens_unassessed_foods` names the ingredients' foods whose allergens nobody has
+    assessed (so `allergens` lists what is known, not a guarantee of the rest).
     """
 
     nutrients: dict[str, float]
     incomplete_nutrients: list[str] = field(default_factory=list)
     allergens: list[str] = field(default_factory=list)
+    allergens_unassessed_foods: list[uuid.UUID] = field(default_factory=list)
 
 
 def _empty_nutrition() -> RecipeNutrition:
@@ -111,13 +114,17 @@ async def nutrition_of_recipes(
         .group_by(col(RecipeIngredient.recipe_id))
     )
     allergens: dict[uuid.UUID, set[str]] = defaultdict(set)
+    unassessed: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     allergen_rows = await session.exec(
-        select(RecipeIngredient.recipe_id, Food.allergens)
+        select(RecipeIngredient.recipe_id, Food.id, Food.allergens)
         .join(Food, col(Food.id) == col(RecipeIngredient.food_id))
         .where(col(RecipeIngredient.recipe_id).in_(ids))
     )
-    for recipe_id, food_allergens in allergen_rows:
-        allergens[recipe_id].update(food_allergens or [])
+    for recipe_id, food_id, food_allergens in allergen_rows:
+        if food_allergens is None:
+            unassessed[recipe_id].add(food_id)
+        else:
+            allergens[recipe_id].update(food_allergens)
     result = {rid: _empty_nutrition() for rid in ids}
     for row in await session.exec(stmt):
         recipe_id, values = row[0], row[1:]
@@ -127,8 +134,77 @@ async def nutrition_of_recipes(
             nutrients=totals,
             incomplete_nutrients=incomplete,
             allergens=sorted(allergens.get(recipe_id, ())),
+            allergens_unassessed_foods=sorted(unassessed.get(recipe_id, ()), key=str),
         )
     return result
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """Whose prices, on which day, cost a recipe: a kitchen's (its own, its region's, else
+    national), or national prices only (`kitchen` None)."""
+
+    kitchen: Kitchen | None
+    day: date
+
+    @classmethod
+    def national_today(cls) -> "Pricing":
+        """National prices on today's date in WIB."""
+        return cls(kitchen=None, day=local_today(NATIONAL_TIMEZONE))
+
+    @property
+    def kitchen_id(self) -> uuid.UUID | None:
+        return self.kitchen.id if self.kitchen is not None else None
+
+
+@dataclass(frozen=True)
+class RecipeCost:
+    """What one standard portion of a recipe costs to buy, at full precision: None when a
+    purchased food has no price (`missing_prices` names them, sorted)."""
+
+    cost_per_portion: float | None
+    missing_prices: list[uuid.UUID] = field(default_factory=list)
+
+
+def cost_of(lines: Sequence[tuple[uuid.UUID, float, int | None]]) -> RecipeCost:
+    """The cost of (purchased food, grams bought, price per kg or None) lines: Σ grams ÷
+    1000 × price, or unknown with the foods lacking a price."""
+    missing = sorted({food for food, _, price in lines if price is None}, key=str)
+    if missing:
+        return RecipeCost(cost_per_portion=None, missing_prices=missing)
+    return RecipeCost(cost_per_portion=sum(g / 1000 * (p or 0) for _, g, p in lines))
+
+
+async def costs_of_recipes(
+    session: AsyncSession, *, recipe_ids: Collection[uuid.UUID], pricing: Pricing
+) -> dict[uuid.UUID, RecipeCost]:
+    """Cost per standard portion of many recipes at one kitchen's prices on one day, in one
+    statement (§13: purchase grams through the cooked yield and the purchased food's edible
+    portion, times its price). Every id asked for gets an entry."""
+    ids = list(set(recipe_ids))
+    if not ids:
+        return {}
+    bought = purchases()
+    lines = bought.where(bought.selected_columns.recipe_id.in_(ids)).cte("recipe_purchases")
+    needs = (
+        select(
+            literal(pricing.kitchen_id, type_=Uuid()).label("kitchen_id"),
+            literal(pricing.day, type_=Date()).label("service_date"),
+            lines.c.food_id,
+        )
+        .distinct()
+        .subquery("needs")
+    )
+    prices = resolved_prices(needs).subquery("prices")
+    rows = await session.execute(
+        select(lines.c.recipe_id, lines.c.food_id, lines.c.purchase_g, prices.c.price_per_kg)
+        .select_from(lines)
+        .outerjoin(prices, prices.c.food_id == lines.c.food_id)
+    )
+    by_recipe: dict[uuid.UUID, list[tuple[uuid.UUID, float, int | None]]] = defaultdict(list)
+    for recipe_id, food_id, grams, price in rows:
+        by_recipe[recipe_id].append((food_id, float(grams), price))
+    return {rid: cost_of(by_recipe.get(rid, [])) for rid in ids}
 
 
 def recipe_visibility(principal: Principal) -> ColumnElement[bool]:
@@ -140,9 +216,23 @@ def recipe_visibility(principal: Principal) -> ColumnElement[bool]:
     return or_(col(Recipe.kitchen_id).is_(None), col(Recipe.kitchen_id).in_(kitchens_in_scope))
 
 
-async def recipe_tag(session: AsyncSession, recipe: Recipe, _: Any = None) -> str:
-    """A recipe's ETag: its version, and the reference data's (its foods' nutrients)."""
-    return version_tag("recipes", recipe.id, recipe.version, await reference_version(session))
+async def recipe_tag(
+    session: AsyncSession, recipe: Recipe, _: Any = None, *, pricing: Pricing | None = None
+) -> str:
+    """A recipe's ETag: its version, the reference data's (its foods' nutrients, national
+    and regional prices), and what its cost is priced at: the day, and the kitchen's data
+    version for a kitchen's own prices. Without `pricing`: national prices today."""
+    pricing = pricing or Pricing.national_today()
+    kitchen = pricing.kitchen
+    return version_tag(
+        "recipes",
+        recipe.id,
+        recipe.version,
+        await reference_version(session),
+        pricing.day,
+        kitchen.id if kitchen is not None else None,
+        kitchen.data_version if kitchen is not None else None,
+    )
 
 
 # ---- what menus ask of recipes ---------------------------------------------------------------
@@ -224,11 +314,16 @@ async def _ingredients_of(
     return result
 
 
-async def to_public_many(session: AsyncSession, recipes: Sequence[Recipe]) -> list[RecipePublic]:
-    """The API shape of many recipes: three queries, whatever their number."""
+async def to_public_many(
+    session: AsyncSession, recipes: Sequence[Recipe], *, pricing: Pricing | None = None
+) -> list[RecipePublic]:
+    """The API shape of many recipes, costed at `pricing` (default: national prices today):
+    four queries, whatever their number."""
     ids = [r.id for r in recipes]
+    pricing = pricing or Pricing.national_today()
     nutrition = await nutrition_of_recipes(session, recipe_ids=ids)
     ingredients = await _ingredients_of(session, ids)
+    costs = await costs_of_recipes(session, recipe_ids=ids, pricing=pricing)
     return [
         RecipePublic(
             id=r.id,
@@ -243,14 +338,36 @@ async def to_public_many(session: AsyncSession, recipes: Sequence[Recipe]) -> li
             ),
             incomplete_nutrients=nutrition[r.id].incomplete_nutrients,
             allergens=nutrition[r.id].allergens,
+            allergens_unassessed_foods=nutrition[r.id].allergens_unassessed_foods,
+            cost_per_portion=_rupiah(costs[r.id].cost_per_portion),
+            missing_prices=costs[r.id].missing_prices,
+            priced_on=pricing.day,
+            priced_for_kitchen_id=pricing.kitchen_id,
         )
         for r in recipes
     ]
 
 
-async def to_public(session: AsyncSession, recipe: Recipe) -> RecipePublic:
+def _rupiah(value: float | None) -> float | None:
+    return None if value is None else round(value, DECIMALS)
+
+
+async def to_public(
+    session: AsyncSession, recipe: Recipe, *, pricing: Pricing | None = None
+) -> RecipePublic:
     """The API shape of one recipe."""
-    return (await to_public_many(session, [recipe]))[0]
+    return (await to_public_many(session, [recipe], pricing=pricing))[0]
+
+
+async def pricing_for(
+    session: AsyncSession, *, principal: Principal, kitchen_id: uuid.UUID | None, day: date | None
+) -> Pricing:
+    """The pricing a reader asks for: a kitchen's prices (404 outside the caller's scope) on
+    `day` (default: the kitchen's today), or national prices (default: today in WIB)."""
+    if kitchen_id is None:
+        return Pricing(kitchen=None, day=day or local_today(NATIONAL_TIMEZONE))
+    kitchen = await _visible_kitchen(session, principal, kitchen_id)
+    return Pricing(kitchen=kitchen, day=day or local_today(kitchen.timezone))
 
 
 async def _visible_kitchen(
@@ -267,19 +384,20 @@ async def list_recipes(
     *,
     principal: Principal,
     kitchen_id: uuid.UUID | None,
+    day: date | None,
     search: str | None,
     page: PageParams,
 ) -> tuple[list[RecipePublic], str | None]:
     """Recipes the caller may read; with `kitchen_id`, only that kitchen's own (404 when
-    the kitchen is outside the caller's scope)."""
+    the kitchen is outside the caller's scope), costed at its prices on `day`."""
     stmt = select(Recipe).where(recipe_visibility(principal))
+    pricing = await pricing_for(session, principal=principal, kitchen_id=kitchen_id, day=day)
     if kitchen_id is not None:
-        await _visible_kitchen(session, principal, kitchen_id)
         stmt = stmt.where(Recipe.kitchen_id == kitchen_id)
     if search:
         stmt = stmt.where(col(Recipe.name).icontains(search, autoescape=True))
     rows, cursor = await paginate(session, stmt, Recipe, page)
-    return await to_public_many(session, rows), cursor
+    return await to_public_many(session, rows, pricing=pricing), cursor
 
 
 # ---- writing -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, and_, case, distinct, func, literal, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +17,7 @@ from app.foods.queries import food_facts
 from app.kitchens.queries import kitchens_in
 from app.mealcounts.queries import portions_eaten
 from app.menus.queries import menus_between, portion_factors, standard_portion_grams
+from app.prices.queries import resolved_prices
 from app.reports.paging import Key, Parser, Record, Report, after, as_text, statement_rows
 from app.reports.window import Window
 
@@ -56,6 +57,7 @@ class DemandRow(BaseModel):
                     "purchase_kg": 412.5,
                     "portions": 5500,
                     "kitchens": 3,
+                    "value_idr": 5477999,
                 }
             ]
         }
@@ -70,6 +72,10 @@ class DemandRow(BaseModel):
     purchase_kg: float
     portions: int
     kitchens: int
+    value_idr: int | None = Field(
+        description="Whole rupiah: purchase kg x the price that applies to each kitchen and "
+        "date, summed; null when any of them has no price"
+    )
 
 
 def period_label(day: date, period: Period) -> str:
@@ -120,6 +126,7 @@ def demand_columns(by: DemandBy) -> tuple[str, ...]:
         "purchase_kg",
         "portions",
         "kitchens",
+        "value_idr",
     )
 
 
@@ -130,8 +137,11 @@ def demand_report(
 
     Per menu (draft or approved) each school and target group eats the portions the meal
     counts give (app/mealcounts/queries.py). A menu's edible grams of a food are the sum
-    over groups of portions x factor x the grams of the food in one standard portion;
-    purchase grams divide each food's by its edible portion.
+    over groups of portions x factor x the grams of the food in one standard portion; a
+    cooked ingredient counts as its raw food (grams ÷ cooked yield: app/recipes/queries.py),
+    with the raw food's commodity, code, name and edible portion. Purchase grams divide
+    each food's by its edible portion; their value is purchase kg x the price that applies
+    to the menu's kitchen and date (app/prices/queries.py).
     """
     period_parser: Parser = date.fromisoformat if period is Period.day else as_text
     key: list[tuple[str, Parser]] = [
@@ -165,6 +175,7 @@ def demand_report(
                     "purchase_kg": _kg(r.purchase_g),
                     "portions": int(r.portions),
                     "kitchens": int(r.kitchens),
+                    "value_idr": _rupiah(r.value_g, r.unpriced),
                 }
 
     return Report(
@@ -173,6 +184,15 @@ def demand_report(
         key=tuple(key),
         produce=produce,
     )
+
+
+def _rupiah(gram_rupiah: Any, unpriced: Any) -> int | None:
+    """Σ purchase grams x price per kg, in whole rupiah (halves away from zero); None when
+    any purchase of the row has no price."""
+    if unpriced:
+        return None
+    value = Decimal(repr(float(gram_rupiah or 0) / 1000))
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _kg(grams: Any) -> float:
@@ -233,13 +253,23 @@ def demand_query(
         .group_by(menus.c.menu_id)
         .cte("demand_menu_portions")
     )
-    # Edible grams of each food in one standard portion of the menu.
+    # Edible grams of each food bought for one standard portion of the menu (a cooked
+    # ingredient counts as its raw food), and the price of the food for the menu's kitchen
+    # and date.
     menu_food = standard_portion_grams(select(menus.c.menu_id)).cte("demand_menu_food")
+    needs = (
+        select(menus.c.kitchen_id, menus.c.service_date, menu_food.c.food_id)
+        .join_from(menus, menu_food, menu_food.c.menu_id == menus.c.menu_id)
+        .distinct()
+        .subquery("demand_needs")
+    )
+    prices = resolved_prices(needs).subquery("demand_prices")
     foods = food_facts().subquery("demand_foods")
     item_key: list[Any] = [foods.c.commodity]
     if by is DemandBy.food:
         item_key += [foods.c.food_code, foods.c.food_name]
     edible = menu_portions.c.weighted * menu_food.c.grams
+    purchase = edible * 100.0 / foods.c.edible_portion_pct
     # One row per menu and commodity (or food), so a menu's portions count once per row.
     per_menu = (
         select(
@@ -250,12 +280,22 @@ def demand_query(
             *item_key,
             menu_portions.c.portions,
             func.sum(edible).label("edible_g"),
-            func.sum(edible * 100.0 / foods.c.edible_portion_pct).label("purchase_g"),
+            func.sum(purchase).label("purchase_g"),
+            func.sum(purchase * prices.c.price_per_kg).label("value_g"),
+            func.sum(case((prices.c.price_per_kg.is_(None), 1), else_=0)).label("unpriced"),
         )
         .select_from(menus)
         .join(menu_portions, menu_portions.c.menu_id == menus.c.menu_id)
         .join(menu_food, menu_food.c.menu_id == menus.c.menu_id)
         .join(foods, foods.c.food_id == menu_food.c.food_id)
+        .outerjoin(
+            prices,
+            and_(
+                prices.c.kitchen_id == menus.c.kitchen_id,
+                prices.c.service_date == menus.c.service_date,
+                prices.c.food_id == menu_food.c.food_id,
+            ),
+        )
         .group_by(
             menus.c.menu_id,
             menus.c.kitchen_id,
@@ -276,6 +316,8 @@ def demand_query(
             func.sum(per_menu.c.purchase_g).label("purchase_g"),
             func.sum(per_menu.c.portions).label("portions"),
             func.count(distinct(per_menu.c.kitchen_id)).label("kitchens"),
+            func.sum(per_menu.c.value_g).label("value_g"),
+            func.sum(per_menu.c.unpriced).label("unpriced"),
         )
         .group_by(*keys)
         .order_by(*keys)

@@ -14,14 +14,17 @@ from app.core.errors import InvalidCursor, problems
 from app.core.openapi import ALTERNATIVE_JSON
 from app.core.pagination import Page
 from app.core.routing import api_router
-from app.reports import meal_counts, nutrition
+from app.core.schemas import IsoDate
+from app.reports import deliveries, meal_counts, nutrition
+from app.reports.deliveries import DeliveryRow, deliveries_report
 from app.reports.demand import DemandBy, DemandRow, Period, RegionLevel, demand_report
 from app.reports.food_safety import FoodSafetyRow, food_safety_report
 from app.reports.formats import Format, TableFormat, filename, respond
+from app.reports.kitchens import KitchenRow, kitchens_report
 from app.reports.meal_counts import MealCountLevel, MealCountRow, meal_counts_report
 from app.reports.nutrition import NutritionRow, nutrition_report
 from app.reports.paging import PagingDep
-from app.reports.window import AgricultureWindow, HealthWindow, UpdatedSince
+from app.reports.window import AgricultureWindow, HealthRegion, HealthWindow, UpdatedSince
 
 router = api_router(tags=["integrations"])
 
@@ -130,6 +133,60 @@ async def health_food_safety(
         format_=format_,
         row_model=FoodSafetyRow,
         csv_name=filename("food-safety", window.date_from, window.date_to),
+    )
+
+
+@router.get(
+    "/integrations/health/deliveries",
+    summary="Deliveries with their hours from cooking and flags (health offices)",
+    response_model=Page[DeliveryRow],
+    responses=ERRORS,
+    openapi_extra=TABLE_OR_DHIS2,
+)
+async def health_deliveries(
+    window: HealthWindow,
+    session: StreamSessionDep,
+    paging: PagingDep,
+    format_: FormatQuery = Format.json,
+    updated_since: UpdatedSince = None,
+) -> Page[DeliveryRow] | Response:
+    return await respond(
+        session,
+        deliveries_report(window=window, updated_since=updated_since),
+        paging,
+        format_=format_,
+        row_model=DeliveryRow,
+        csv_name=filename("deliveries", window.date_from, window.date_to),
+        dhis2=deliveries.dhis2_values,
+    )
+
+
+@router.get(
+    "/integrations/health/kitchens",
+    summary="Kitchens with hygiene certificate, status and planned portions (health offices)",
+    response_model=Page[KitchenRow],
+    responses=ERRORS,
+    openapi_extra=TABLE,
+)
+async def health_kitchens(
+    region_code: HealthRegion,
+    session: StreamSessionDep,
+    paging: PagingDep,
+    day: Annotated[
+        IsoDate | None,
+        Query(alias="date", description="The day of the planned portions and certificate "
+        "status; default: each kitchen's own today"),
+    ] = None,
+    format_: TableFormatQuery = TableFormat.json,
+) -> Page[KitchenRow] | Response:
+    name = f"kitchens_{region_code or 'national'}_{day.isoformat() if day else 'today'}.csv"
+    return await respond(
+        session,
+        kitchens_report(region_code=region_code, day=day),
+        paging,
+        format_=format_,
+        row_model=KitchenRow,
+        csv_name=name,
     )
 
 

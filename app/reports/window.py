@@ -56,16 +56,23 @@ UpdatedSince = Annotated[
 ]
 
 
+def checked_region(principal: Principal, region_code: str | None) -> str | None:
+    """The region a report covers: the one asked for, which must lie within the caller's
+    (403), else the caller's own (national for admin)."""
+    own_region = None if principal.is_admin else principal.region_code
+    if region_code is None:
+        return own_region
+    if not region_contains(own_region, region_code):
+        raise RegionForbidden(f"Region {region_code} lies outside the caller's region {own_region}")
+    return region_code
+
+
 def report_window(
     principal: Principal, *, date_from: date, date_to: date, region_code: str | None
 ) -> Window:
     """The checked window: the region lies within the caller's (403), the dates are ordered
     and at most MAX_RANGE_DAYS apart (422)."""
-    own_region = None if principal.is_admin else principal.region_code
-    if region_code is None:
-        region_code = own_region
-    elif not region_contains(own_region, region_code):
-        raise RegionForbidden(f"Region {region_code} lies outside the caller's region {own_region}")
+    region_code = checked_region(principal, region_code)
     if date_to < date_from:
         raise Invalid("`to` is before `from`", loc=["query", "to"])
     if (date_to - date_from).days > MAX_RANGE_DAYS:
@@ -92,5 +99,11 @@ async def agriculture_window(
     return report_window(principal, date_from=date_from, date_to=date_to, region_code=region_code)
 
 
+async def health_region(principal: HealthOffice, region_code: RegionQuery = None) -> str | None:
+    """The region of a health report that covers no dates (None: the nation)."""
+    return checked_region(principal, region_code)
+
+
 HealthWindow = Annotated[Window, Depends(health_window)]
+HealthRegion = Annotated[str | None, Depends(health_region)]
 AgricultureWindow = Annotated[Window, Depends(agriculture_window)]

@@ -57,6 +57,16 @@ DEFAULT_LUNCH_RULE = (0.30, 0.35)
 OVERRIDE_REASON = "Menu disesuaikan dengan ketersediaan bahan lokal minggu ini"
 BATCH_KITCHENS = 25
 UNSCALED_SHARE = 0.08
+# Issue 18's world: certificates, deliveries and incidents (shares of kitchens or rows).
+CERTIFICATE_MISSING_SHARE = 0.08
+CERTIFICATE_EXPIRED_SHARE = 0.07
+CERTIFICATE_EXPIRING_SHARE = 0.05
+OVER_CAPACITY_SHARE = 0.03
+DELIVERY_WAIT_SHARE = 0.02
+SHORT_DELIVERY_SHARE = 0.03
+UNREPORTED_ARRIVAL_SHARE = 0.003
+INCIDENT_SHARE = 0.015
+SYMPTOMS = ("mual", "muntah", "diare", "sakit perut", "pusing", "demam", "lemas")
 
 # UUID version 4 and RFC 4122 variant bits, set on seeded random 128-bit numbers.
 _V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
@@ -77,6 +87,8 @@ class Plan:
     days: int
     seed: int = 1
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    # The share of kitchens where pupils fell ill after one of the lunches.
+    incident_share: float = INCIDENT_SHARE
 
     def school_days(self) -> list[date]:
         """Monday to Saturday from `days` ago to a week ahead."""
@@ -110,7 +122,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "kitchens": (
         "id", "created_at", "updated_at", "code", "name", "region_code", "timezone",
-        "address", "capacity_per_day",
+        "address", "capacity_per_day", "hygiene_certificate_number",
+        "hygiene_certificate_issued_on", "hygiene_certificate_expires_on",
     ),
     "users": (
         "id", "created_at", "updated_at", "username", "password_hash", "full_name", "role",
@@ -148,6 +161,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "created_at", "updated_at", "kitchen_id", "service_date", "cooked_at",
         "dispatched_at", "sample_retained", "organoleptic_ok", "core_temp_c", "notes", "flags",
     ),
+    "deliveries": (
+        "id", "created_at", "updated_at", "kitchen_id", "school_id", "service_date",
+        "meal_type", "portions", "departed_at", "arrived_at", "received_by",
+        "received_portions", "arrival_temp_c", "consumption_started_at", "notes",
+    ),
+    "incidents": (
+        "id", "created_at", "updated_at", "kitchen_id", "school_id", "meal_date", "cases",
+        "hospitalised", "onset_at", "symptoms", "notes", "reported_by_kind",
+        "reported_by_id", "reported_by_name",
+    ),
 }  # fmt: skip
 # Columns that start out the same in every generated row, appended to COLUMNS: version
 # counters (app/core/models.py) and the flag set once the menus exist (_MARK_APPROVED_USE).
@@ -159,6 +182,7 @@ INITIAL: dict[str, tuple[tuple[str, object], ...]] = {
         table: (("version", 1),)
         for table in (
             "schools", "staff", "shifts", "menus", "meal_count_days", "food_safety_checks",
+            "deliveries",
         )
     },
 }
@@ -315,11 +339,18 @@ class KitchenBuilder:
         for _, enrolment in schools:
             pupils.update(enrolment)
         capacity = (sum(pupils.values()) * 11 // 10 + 99) // 100 * 100
+        # Certificates, deliveries and incidents draw from their own stream, so the rest of
+        # the kitchen is what it was before they were generated.
+        oversight = random.Random(f"{self.plan.seed}:{index}:oversight")
+        if oversight.random() < OVER_CAPACITY_SHARE:
+            capacity = sum(pupils.values()) * 9 // 10 // 100 * 100
+        certificate = _hygiene_certificate(oversight, self.plan.today, regency)
         self.rows["kitchens"].append(
             (
                 kitchen_id, at, at, code, f"SPPG {province.name} {regency[-2:]}-{seq}",
                 f"{regency}.{rng.randint(1, 24):02d}", province.timezone,
                 f"Jl. Pendidikan No. {rng.randint(1, 200)}, {province.name}", capacity,
+                *certificate,
             )
         )  # fmt: skip
         manager = (_uuid(rng), _name(rng))
@@ -335,13 +366,16 @@ class KitchenBuilder:
         cycle = [rng.choice(self.ref.lunches) for _ in range(CYCLE_DAYS)]
         requirements = [json.dumps({r: len(staff[r]) for r in roles}) for *_, roles in SHIFTS]
         today = self.plan.today
+        served: list[tuple[date, Id, bool]] = []  # (day, school, late) of every delivery
         for n, day in enumerate(self.school_days):
             self._shifts(rng, kitchen_id, offset, day, staff, requirements)
             self._menu(rng, kitchen_id, offset, day, groups, cycle[n % CYCLE_DAYS], manager)
             if day < today:
-                self._food_safety(rng, kitchen_id, offset, day)
+                cooking = self._food_safety(rng, kitchen_id, offset, day)
+                served += self._deliveries(oversight, kitchen_id, day, schools, cooking)
             if day <= today:
                 self._meal_counts(rng, kitchen_id, offset, day, schools)
+        self._incident(oversight, kitchen_id, offset, province, served)
 
     def _schools(
         self, rng: random.Random, kitchen_id: Id, province: Province
@@ -502,7 +536,8 @@ class KitchenBuilder:
 
     def _food_safety(
         self, rng: random.Random, kitchen_id: Id, offset: timedelta, day: date
-    ) -> None:
+    ) -> tuple[datetime, datetime]:
+        """The day's check; returns when cooking ended and when the food was dispatched."""
         rand = rng.random
         cooked = _local(day, 4, int(rand() * 60), offset)
         late = rand() < 0.03
@@ -526,6 +561,98 @@ class KitchenBuilder:
                 organoleptic, core_temp, None, json.dumps(flags),
             )
         )  # fmt: skip
+        return cooked, dispatched
+
+    def _deliveries(
+        self,
+        rng: random.Random,
+        kitchen_id: Id,
+        day: date,
+        schools: list[tuple[Id, dict[str, int]]],
+        cooking: tuple[datetime, datetime],
+    ) -> list[tuple[date, Id, bool]]:
+        """Each school's lunch of a past day, from dispatch to the first bite.
+
+        Drivers take four schools a trip, half an hour apart; the food arrives within the
+        hour and is eaten soon after, so most lunches are eaten within four hours of
+        cooking. The late dispatches of the food-safety checks, a school that waits for the
+        break, a van that never reports its arrival and a few portions missing make the
+        flagged ones.
+        """
+        cooked, dispatched = cooking
+        rand = rng.random
+        minute = timedelta(minutes=1)
+        done = []
+        for n, (school_id, enrolment) in enumerate(schools):
+            portions = sum(enrolment.values())
+            departed = dispatched + (n // 4) * 30 * minute + int(rand() * 10) * minute
+            arrival = departed + int(15 + rand() * 45) * minute
+            eating = arrival + int(10 + rand() * 35) * minute
+            if rand() < DELIVERY_WAIT_SHARE:
+                eating = arrival + int(120 + rand() * 120) * minute
+            received = portions
+            if rand() < SHORT_DELIVERY_SHARE:
+                received = max(0, portions - 1 - int(rand() * 10))
+            temp = round(55.0 + rand() * 15, 1)
+            receiver = f"Guru piket {_name(rng)}"
+            reported = rand() >= UNREPORTED_ARRIVAL_SHARE
+            row: Row = (
+                _uuid(rng), departed, eating if reported else departed, kitchen_id, school_id,
+                day, "lunch", portions, departed,
+                *((arrival, receiver, received, temp, eating) if reported else (None,) * 5),
+                None,
+            )  # fmt: skip
+            self.rows["deliveries"].append(row)
+            late = reported and eating - cooked > timedelta(hours=4)
+            done.append((day, school_id, late))
+        return done
+
+    def _incident(
+        self,
+        rng: random.Random,
+        kitchen_id: Id,
+        offset: timedelta,
+        province: Province,
+        served: list[tuple[date, Id, bool]],
+    ) -> None:
+        """Now and then, pupils of a school fall ill after a lunch: most often one that was
+        eaten late. The province's health office reports it."""
+        if not served or rng.random() >= self.plan.incident_share:
+            return
+        late = [s for s in served if s[2]]
+        day, school_id, _ = rng.choice(late or served)
+        cases = 5 + int(rng.random() * 80)
+        onset = _local(day, 12, 0, offset) + timedelta(minutes=int(rng.random() * 240))
+        reported = onset + timedelta(hours=6)
+        office = uuid.uuid5(uuid.NAMESPACE_URL, f"dapur:synthetic:dinkes:{province.code}")
+        self.rows["incidents"].append(
+            (
+                _uuid(rng), reported, reported, kitchen_id, school_id, day, cases,
+                int(cases * rng.random() * 0.2), onset,
+                json.dumps(rng.sample(SYMPTOMS, k=2 + int(rng.random() * 3))),
+                "Laporan Puskesmas (data sintetis)", "api_key", office,
+                f"Dinas Kesehatan {province.name}",
+            )
+        )  # fmt: skip
+
+
+def _hygiene_certificate(
+    rng: random.Random, today: date, regency: str
+) -> tuple[str | None, date | None, date | None]:
+    """A kitchen's SLHS (number, issued, expires): most valid for three years, some close
+    to expiry or expired, some never issued."""
+    draw = rng.random()
+    if draw < CERTIFICATE_MISSING_SHARE:
+        return None, None, None
+    if draw < CERTIFICATE_MISSING_SHARE + CERTIFICATE_EXPIRED_SHARE:
+        expires = today - timedelta(days=1 + int(rng.random() * 200))
+    elif draw < CERTIFICATE_MISSING_SHARE + CERTIFICATE_EXPIRED_SHARE + CERTIFICATE_EXPIRING_SHARE:
+        expires = today + timedelta(days=int(rng.random() * 30))
+    else:
+        expires = today + timedelta(days=31 + int(rng.random() * 1000))
+    issued = expires - timedelta(days=3 * 365 - 1)
+    number = f"SLHS/{regency.replace('.', '')}/{int(rng.random() * 9000) + 1000}/{issued.year}"
+    return number, issued, expires
 
 
 def _ensure_empty(engine: Engine) -> None:

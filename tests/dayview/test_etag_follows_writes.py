@@ -36,6 +36,8 @@ SHOWN = {
     ("PATCH", "/schools/{school_id}"),
     ("PATCH", "/shifts/{shift_id}"),
     ("PATCH", "/menus/{menu_id}"),
+    ("PATCH", "/deliveries/{delivery_id}"),
+    ("PUT", "/kitchens/{kitchen_id}/hygiene-certificate"),
 }
 
 

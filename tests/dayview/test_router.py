@@ -93,6 +93,8 @@ def test_day_view_alerts(client: TestClient, admin: dict[str, str]) -> None:
             ("menu_not_approved", lunch["id"]),
             ("meal_counts_missing", str(DAY - timedelta(1))),
             ("meal_counts_missing", str(DAY - timedelta(3))),
+            # No hygiene certificate on record (tests/dayview/test_oversight.py has the rest).
+            ("hygiene_certificate", str(DAY)),
         ]
     )
     understaffed = next(a for a in view["alerts"] if a["kind"] == "shift_understaffed")
@@ -114,6 +116,7 @@ def test_day_view_alerts(client: TestClient, admin: dict[str, str]) -> None:
             "name": school["name"],
             "counts_reported": False,
             "served_reported": False,
+            "deliveries": [],
         }
     ]
 

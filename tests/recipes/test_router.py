@@ -180,10 +180,11 @@ def test_unknown_food_is_422(
             {"food_id": MISSING, "grams": 5},
         ],
     }
+    before = list_all(client, "/api/v1/recipes", admin)  # the built-in national recipes
     problem = assert_problem(client.post("/api/v1/recipes", json=body, headers=admin), 422)
     assert problem["code"] == "unknown_food"
     assert problem["errors"][0]["loc"] == ["body", "ingredients", 1, "food_id"]
-    assert client.get("/api/v1/recipes", headers=admin).json()["items"] == []
+    assert list_all(client, "/api/v1/recipes", admin) == before
 
 
 def test_who_may_create_which_recipe(
@@ -242,14 +243,16 @@ def test_recipe_list_is_scoped_and_filtered(
     client: TestClient, admin: dict[str, str], world: dict[str, Any]
 ) -> None:
     rice = world["rice"]["id"]
+    # The built-in national recipes (migration 0011) are everyone's; left out below.
+    builtin = {r["id"] for r in list_all(client, "/api/v1/recipes", admin)}
     national = make_recipe(client, admin, [(rice, 100)], name="Nasi Uduk Nasional")
     of_a = make_recipe(client, admin, [(rice, 90)], kitchen_id=world["a"]["id"], name="Sayur A")
     of_b = make_recipe(client, admin, [(rice, 90)], kitchen_id=world["b"]["id"], name="Sayur B")
 
     def ids(headers: dict[str, str], **params: str) -> set[str]:
-        resp = client.get("/api/v1/recipes", headers=headers, params=params)
+        resp = client.get("/api/v1/recipes", headers=headers, params={"limit": "1000", **params})
         assert resp.status_code == 200, resp.text
-        return {r["id"] for r in resp.json()["items"]}
+        return {r["id"] for r in resp.json()["items"]} - builtin
 
     assert ids(admin) == {national["id"], of_a["id"], of_b["id"]}
     assert ids(world["manager_a"]) == {national["id"], of_a["id"]}
@@ -268,8 +271,10 @@ def test_recipe_list_is_scoped_and_filtered(
     assert ids(admin, search="SAYUR") == {of_a["id"], of_b["id"]}
     assert ids(world["manager_a"], search="sayur") == {of_a["id"]}
     assert ids(admin, search="%") == set()
-    paged = list_all(client, "/api/v1/recipes", admin, limit=1)
-    assert sorted(r["id"] for r in paged) == sorted([national["id"], of_a["id"], of_b["id"]])
+    paged = list_all(client, "/api/v1/recipes", admin, limit=7)
+    assert len(paged) == len({r["id"] for r in paged}) == len(builtin) + 3
+    mine = sorted(r["id"] for r in paged if r["id"] not in builtin)
+    assert mine == sorted([national["id"], of_a["id"], of_b["id"]])
     assert_problem(client.get("/api/v1/recipes"), 401)
 
 

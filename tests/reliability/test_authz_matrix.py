@@ -37,6 +37,7 @@ from tests.builders import (
     make_user,
     unique,
 )
+from tests.builders.deliveries import delivery_body, make_delivery, make_incident, suspend
 from tests.builders.foods import make_food, make_recipe
 from tests.builders.menus import make_menu, make_safety_check, put_counts
 from tests.builders.shifts import clock, local, make_assignment, make_shift, make_staff
@@ -93,6 +94,13 @@ AGRICULTURE_OFFICES = Access(frozenset({"admin", "agriculture_office"}))
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 # Admin-only writes to an object of kitchen A (the role gate comes first: 403, not 404).
 ADMIN_A = Access(frozenset({"admin"}), scoped=True)
+# A health office's writes on kitchen A (certificate, suspension, incidents): admin and the
+# health office of its region; other roles 403, another region's office 404.
+HEALTH_WRITE_A = Access(frozenset({"admin", "health_office"}), scoped=True)
+# Incidents at kitchen A: admin, health offices of its region and its managers.
+INCIDENT_READ_A = Access(frozenset({"admin", "health_office", "kitchen_manager"}), scoped=True)
+# The list of incidents: the same roles, each seeing only its own scope's.
+INCIDENT_READERS = Access(frozenset({"admin", "health_office", "kitchen_manager"}))
 
 
 def expected_status(row: "Row", principal: str) -> int:
@@ -178,6 +186,8 @@ def build_operations(w: World) -> None:
         client, admin, a, [(w.ops["recipe"]["id"], 1)], service_date=next_day()
     )
     w.ops["check"] = make_safety_check(client, admin, a)
+    w.ops["delivery"] = make_delivery(client, admin, a, str(w.school_a["id"]), "2026-03-02")
+    w.ops["incident"] = make_incident(client, admin, str(w.school_a["id"]), "2026-03-02")
     put_counts(
         client, admin, a, "2026-03-02", [{"school_id": w.school_a["id"], "target_group": "7-9"}]
     )
@@ -207,6 +217,8 @@ PATH_IDS: dict[str, Callable[[World], str]] = {
     "shift_id": lambda w: str(w.ops["shift"]["id"]),
     "menu_id": lambda w: str(w.ops["menu"]["id"]),
     "check_id": lambda w: str(w.ops["check"]["id"]),
+    "delivery_id": lambda w: str(w.ops["delivery"]["id"]),
+    "incident_id": lambda w: str(w.ops["incident"]["id"]),
     "service_date": lambda w: "2026-03-02",
     "code": lambda w: "7-9",
 }
@@ -224,6 +236,17 @@ def _fresh_shift(w: World) -> str:
 def _fresh_recipe(w: World) -> str:
     food = str(w.ops["food"]["id"])
     return str(make_recipe(w.client, w.admin, [(food, 50)], kitchen_id=str(w.a["id"]))["id"])
+
+
+def _fresh_kitchen(w: World) -> str:
+    """A kitchen in kitchen A's district (so the same callers see it), to suspend."""
+    return str(make_kitchen(w.client, w.admin, region_code="32.73.01")["id"])
+
+
+def _fresh_suspended_kitchen(w: World) -> str:
+    kitchen = _fresh_kitchen(w)
+    suspend(w.client, w.admin, kitchen)
+    return kitchen
 
 
 def _fresh_menu(w: World) -> str:
@@ -306,6 +329,32 @@ ROUTES: list[Row] = [
     Row("GET", "/kitchens", ANY_ROLE),
     Row("GET", "/kitchens/{kitchen_id}", VISIBLE_A),
     Row("PATCH", "/kitchens/{kitchen_id}", ADMIN_A, body=lambda w: {"name": "SPPG A"}),
+    # a health office's decisions on a kitchen of its region
+    Row(
+        "PUT",
+        "/kitchens/{kitchen_id}/hygiene-certificate",
+        HEALTH_WRITE_A,
+        body=lambda w: {
+            "number": unique("SLHS/3273/"),
+            "issued_on": "2026-01-05",
+            "expires_on": "2029-01-04",
+        },
+    ),
+    Row(
+        "POST",
+        "/kitchens/{kitchen_id}/suspension",
+        HEALTH_WRITE_A,
+        body=lambda w: {"reason": "Matrix test: suspected outbreak under investigation"},
+        ids={"kitchen_id": _fresh_kitchen},
+    ),
+    Row(
+        "DELETE",
+        "/kitchens/{kitchen_id}/suspension",
+        HEALTH_WRITE_A,
+        body=lambda w: {"reason": "Matrix test: laboratory results clear the kitchen"},
+        ids={"kitchen_id": _fresh_suspended_kitchen},
+    ),
+    Row("GET", "/kitchens/{kitchen_id}/suspensions", OPS_READ_A),
     # schools
     Row("POST", "/kitchens/{kitchen_id}/schools", STAFF_A, 201, body=_school),
     Row("GET", "/kitchens/{kitchen_id}/schools", OPS_READ_A),
@@ -415,6 +464,22 @@ ROUTES: list[Row] = [
     Row("GET", "/recipes/{recipe_id}", VISIBLE_A),
     Row("PATCH", "/recipes/{recipe_id}", STAFF_A, body=lambda w: {"name": unique("Resep ")}),
     Row("DELETE", "/recipes/{recipe_id}", STAFF_A, 204, ids={"recipe_id": _fresh_recipe}),
+    # food prices: everyone reads; admin and kitchen A's managers record kitchen A's own
+    # (a national or regional price is admin's alone: tests/prices)
+    Row(
+        "POST",
+        "/food-prices",
+        STAFF_A,
+        201,
+        body=lambda w: {
+            "food_id": w.ops["food"]["id"],
+            "price_per_kg": 12500,
+            "valid_from": next_day(),
+            "kitchen_id": w.a["id"],
+        },
+    ),
+    Row("GET", "/food-prices", ANY_ROLE),
+    Row("GET", "/kitchens/{kitchen_id}/prices", VISIBLE_A),
     # menus
     Row(
         "POST",
@@ -443,6 +508,13 @@ ROUTES: list[Row] = [
         STAFF_A,
         body=lambda w: {"override_reason": "Matrix test approves whatever the check says"},
         ids={"menu_id": _fresh_menu},
+    ),
+    # menu planning (a proposal: nothing is written)
+    Row(
+        "POST",
+        "/kitchens/{kitchen_id}/menu-plans",
+        STAFF_A,
+        body=lambda w: {"from": "2026-03-02", "to": "2026-03-07", "meal_type": "lunch"},
     ),
     # meal counts
     Row(
@@ -474,12 +546,45 @@ ROUTES: list[Row] = [
         STAFF_A,
         body=lambda w: {"core_temp_c": 81.5, "notes": "Suhu diukur ulang"},
     ),
+    # deliveries: the driver writes through the manager's app; health offices read
+    Row(
+        "POST",
+        "/kitchens/{kitchen_id}/deliveries",
+        STAFF_A,
+        201,
+        body=lambda w: delivery_body(str(w.school_a["id"]), next_day()),
+    ),
+    Row("GET", "/kitchens/{kitchen_id}/deliveries", OPS_READ_A),
+    Row("GET", "/deliveries/{delivery_id}", OPS_READ_A),
+    Row(
+        "PATCH",
+        "/deliveries/{delivery_id}",
+        STAFF_A,
+        body=lambda w: {
+            "arrived_at": "2026-03-02T09:30:00+07:00",
+            "received_portions": 118,
+            "consumption_started_at": "2026-03-02T10:00:00+07:00",
+        },
+    ),
+    # incidents: reported by health offices, read by them and the kitchen's managers
+    Row(
+        "POST",
+        "/incidents",
+        HEALTH_WRITE_A,
+        201,
+        body=lambda w: {"school_id": w.school_a["id"], "meal_date": "2026-03-02", "cases": 3},
+    ),
+    Row("GET", "/incidents", INCIDENT_READERS),
+    Row("GET", "/incidents/{incident_id}", INCIDENT_READ_A),
+    Row("GET", "/incidents/{incident_id}/trace", INCIDENT_READ_A),
     # the day view holds shifts, so only admin and the kitchen's managers
     Row("GET", "/kitchens/{kitchen_id}/today", STAFF_A),
     # integrations: offices of their region (another region's office sees no rows)
     Row("GET", "/integrations/health/nutrition", HEALTH_OFFICES, query=MARCH),
     Row("GET", "/integrations/health/meal-counts", HEALTH_OFFICES, query=MARCH),
     Row("GET", "/integrations/health/food-safety", HEALTH_OFFICES, query=MARCH),
+    Row("GET", "/integrations/health/deliveries", HEALTH_OFFICES, query=MARCH),
+    Row("GET", "/integrations/health/kitchens", HEALTH_OFFICES),
     Row("GET", "/integrations/agriculture/ingredient-demand", AGRICULTURE_OFFICES, query=MARCH),
     # audit trail
     Row("GET", "/audit-events", ADMIN_ONLY),

@@ -105,7 +105,10 @@ def demand(
     purchase: float,
     portions: int,
     kitchens: int,
+    value: int | None = None,
 ) -> dict[str, Any]:
+    """A demand row; `value_idr` is null here, where no food has a price (prices, raw forms
+    and values: tests/prices/test_costs.py)."""
     return {
         "period": period,
         "region_code": region,
@@ -114,6 +117,7 @@ def demand(
         "purchase_kg": purchase,
         "portions": portions,
         "kitchens": kitchens,
+        "value_idr": value,
     }
 
 
@@ -200,6 +204,7 @@ def test_demand_by_food_per_province(client: TestClient, world: Programme) -> No
         "purchase_kg",
         "portions",
         "kitchens",
+        "value_idr",
     ]
 
 

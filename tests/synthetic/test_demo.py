@@ -51,3 +51,29 @@ def test_demo_world_reads_back_and_seeding_twice_changes_nothing(
     _seed(seed_demo)
     assert get_rows(client, f"{HEALTH}/nutrition", health, **window) == nutrition
     assert get_rows(client, f"{HEALTH}/food-safety", health, **window) == checks
+
+
+def test_demo_world_has_deliveries_certificates_and_an_incident(
+    seed_demo: CliRunner, client: TestClient
+) -> None:
+    _seed(seed_demo)
+    today = local_today("Asia/Jakarta")
+    window = {"from": (today - timedelta(days=14)).isoformat(), "to": today.isoformat()}
+    health = {"X-API-Key": HEALTH_KEY}
+    deliveries = get_rows(client, f"{HEALTH}/deliveries", health, **window)
+    assert deliveries and {r["kitchen_code"] for r in deliveries} == {"SPPG-3273-001"}
+    flagged = {flag for r in deliveries for flag in r["flags"]}
+    assert {"over_4h", "over_6h", "short_delivery"} <= flagged
+    assert sum(1 for r in deliveries if r["flags"]) <= 6  # most lunches are on time
+    kitchens = get_rows(client, f"{HEALTH}/kitchens", health)
+    assert [(k["kitchen_code"], k["hygiene_status"]) for k in kitchens] == [
+        ("SPPG-3273-002", "expired"),
+        ("SPPG-3273-001", "expiring"),
+    ]
+    (incident,) = client.get("/api/v1/incidents", headers=health).json()["items"]
+    trace = client.get(f"/api/v1/incidents/{incident['id']}/trace", headers=health).json()
+    assert trace["deliveries"][0]["flags"] == ["over_4h", "over_6h"]
+    assert trace["menus"] and trace["at_risk_schools"]
+
+    _seed(seed_demo)
+    assert get_rows(client, f"{HEALTH}/deliveries", health, **window) == deliveries
