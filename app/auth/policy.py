@@ -1,4 +1,4 @@
-"""Who may call what: one access policy per family of routes (CONTRACT-level rules).
+"""Who may call what: one access policy per family of routes (docs/api.md).
 
 A policy names the roles that may use a family of routes at all (others get 403) and how
 its objects are scoped: `kitchen` routes address an object of one kitchen, which callers

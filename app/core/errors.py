@@ -346,12 +346,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if database_unavailable(exc):
+            # The driver's first line ("... is not currently accepting connections") tells
+            # an operator why; statements' parameters are never in it.
+            reason = str(exc.orig).partition("\n")[0][:200] if isinstance(exc, DBAPIError) else ""
             logger.warning(
                 "database unavailable on %s %s: %s %s",
                 request.method,
                 request.url.path,
                 type(exc).__name__,
-                str(getattr(exc, "orig", "")).splitlines()[0][:200] if getattr(exc, "orig", None) else "",
+                reason,
             )
             return render(ServiceUnavailable())
         # The engines hide statement parameters, so this traceback holds no hashes or phones.

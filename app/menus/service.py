@@ -1,4 +1,4 @@
-"""Menus, their nutrition check (CONTRACT §6) and their approval."""
+"""Menus, their nutrition check (docs/menus.md) and their approval."""
 
 import uuid
 from collections import defaultdict

@@ -37,7 +37,7 @@ NUTRIENTS = (
     "vitamin_c_mg",
     "sodium_mg",
 )
-# The contract's shares of daily needs per meal type (CONTRACT §5).
+# The shares of daily needs per meal type (docs/foods.md).
 RULES = {"lunch": (0.30, 0.35), "breakfast": (0.20, 0.25), "snack": (0.10, 0.15)}
 
 

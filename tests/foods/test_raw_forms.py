@@ -1,4 +1,4 @@
-"""Foods through the API: raw forms, halal status, allergens not assessed (CONTRACT §12)."""
+"""Foods through the API: raw forms, halal status, allergens not assessed (docs/foods.md)."""
 
 from typing import Any
 

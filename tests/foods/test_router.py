@@ -1,4 +1,4 @@
-"""Foods: the built-in catalogue, search, admin writes and validation (CONTRACT §5)."""
+"""Foods: the built-in catalogue, search, admin writes and validation (docs/foods.md)."""
 
 import re
 from typing import Any

@@ -1,4 +1,4 @@
-"""Food-safety checks (CONTRACT §7): server-computed flags, their boundaries, scope."""
+"""Food-safety checks (docs/menus.md): server-computed flags, their boundaries, scope."""
 
 from datetime import datetime
 from typing import Any

@@ -1,4 +1,4 @@
-"""Kitchens and schools: validation, scope and the access matrix of CONTRACT §2."""
+"""Kitchens and schools: validation, scope and the access matrix of docs/api.md."""
 
 from datetime import UTC, datetime, timedelta
 

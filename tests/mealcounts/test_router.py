@@ -1,4 +1,4 @@
-"""Meal counts (CONTRACT §7): the day-replacing PUT, its rules, totals, 'today', scope."""
+"""Meal counts (docs/menus.md): the day-replacing PUT, its rules, totals, 'today', scope."""
 
 import threading
 from datetime import datetime, timedelta

@@ -1,4 +1,4 @@
-"""A kitchen's halal rule, and the allergens and halal doubts a menu shows (CONTRACT §12)."""
+"""A kitchen's halal rule, and the allergens and halal doubts a menu shows (docs/foods.md)."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""The nutrition check of CONTRACT §6, every number computed here from the test's own foods."""
+"""The nutrition check of docs/menus.md, every number computed here from the test's own foods."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Menus (CONTRACT §6): creation rules, listing, approval with override, locking, scope."""
+"""Menus (docs/menus.md): creation rules, listing, approval with override, locking, scope."""
 
 import threading
 from collections.abc import Callable

@@ -1,4 +1,4 @@
-"""CONTRACT §9: gzip for answers of 1 KB or more, and how it meets ETags and streams."""
+"""docs/mobile.md: gzip for answers of 1 KB or more, and how it meets ETags and streams."""
 
 import gzip
 import hashlib

@@ -1,4 +1,4 @@
-"""CONTRACT §9: ETags and If-None-Match on GET, If-Match on PATCH and PUT."""
+"""docs/mobile.md: ETags and If-None-Match on GET, If-Match on PATCH and PUT."""
 
 import hashlib
 import re

@@ -1,4 +1,4 @@
-"""CONTRACT §9: Idempotency-Key on POST: replays, key reuse, per-caller keys, concurrency."""
+"""docs/mobile.md: Idempotency-Key on POST: replays, key reuse, per-caller keys, concurrency."""
 
 import threading
 import time

@@ -1,4 +1,4 @@
-"""AKG nutrition targets and meal-type rules (CONTRACT §5)."""
+"""AKG nutrition targets and meal-type rules (docs/foods.md)."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Cost per portion, budgets, over-budget approvals and the value of demand (CONTRACT §13).
+"""Cost per portion, budgets, over-budget approvals and the value of demand (docs/costs.md).
 
 Every number is worked out by hand below from these foods and prices (national, per kg):
 

@@ -1,4 +1,4 @@
-"""Food prices: who records which, how one is chosen for a kitchen and a date (CONTRACT §13)."""
+"""Food prices: who records which, how one is chosen for a kitchen and a date (docs/costs.md)."""
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""Recipes: nutrients per portion, allergens, validation, ownership and scope (CONTRACT §5)."""
+"""Recipes: nutrients per portion, allergens, validation, ownership and scope (docs/foods.md)."""
 
 from typing import Any
 

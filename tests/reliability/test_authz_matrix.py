@@ -1,4 +1,4 @@
-"""The authorization matrix of CONTRACT §2, generated from the application's route table.
+"""The authorization matrix of docs/api.md, generated from the application's route table.
 
 Every /api/v1 route must have a row in ROUTES (a route added without one fails
 `test_every_api_route_has_a_row`). Each row is called by the seven principals of the
@@ -68,7 +68,7 @@ ROLE = {
 }
 SEES_KITCHEN_A = {ADMIN, MANAGER_A, HEALTH_A, AGRICULTURE}
 
-# -- access rules (CONTRACT §2) ----------------------------------------------------------
+# -- access rules (docs/api.md) ----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ INCIDENT_READERS = Access(frozenset({"admin", "health_office", "kitchen_manager"
 
 
 def expected_status(row: "Row", principal: str) -> int:
-    """What CONTRACT §2 says this principal gets from this route."""
+    """What docs/api.md says this principal gets from this route."""
     if principal in row.expect:
         return row.expect[principal]
     access = row.access
@@ -666,7 +666,7 @@ def test_authorization_matrix(client: TestClient, admin: Headers) -> None:
             # A refusal says nothing about the object it refused.
             assert str(world.a["id"]) not in resp.text and world.a["code"] not in resp.text
     assert calls == len(ROUTES) * len(PRINCIPALS)
-    assert not wrong, f"{len(wrong)} of {calls} calls disagree with CONTRACT §2:\n" + "\n".join(
+    assert not wrong, f"{len(wrong)} of {calls} calls disagree with docs/api.md:\n" + "\n".join(
         wrong
     )
 

@@ -1,4 +1,4 @@
-"""Who may pull which report (CONTRACT §2), the region rule and the date-range rule (§8)."""
+"""Who may pull which report (docs/api.md), the region rule and the date-range rule (§8)."""
 
 import pytest
 from fastapi.testclient import TestClient

@@ -1,4 +1,4 @@
-"""Who may reach shifts, assignments, clocks and timesheets (CONTRACT §2, §4).
+"""Who may reach shifts, assignments, clocks and timesheets (docs/api.md, docs/shifts.md).
 
 Admin and the kitchen's own managers: yes. Another kitchen's manager: 404, as if nothing
 existed. Health and agriculture offices: 403, even for kitchens in their region.

@@ -1,4 +1,4 @@
-"""The six assignment refusals of CONTRACT §4, their boundaries and their order."""
+"""The six assignment refusals of docs/shifts.md, their boundaries and their order."""
 
 from datetime import timedelta
 from typing import Any

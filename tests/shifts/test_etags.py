@@ -1,4 +1,4 @@
-"""A shift's ETag covers its assignments: every change of them moves it (CONTRACT §9)."""
+"""A shift's ETag covers its assignments: every change of them moves it (docs/mobile.md)."""
 
 from typing import Any
 

@@ -171,7 +171,7 @@ def test_delete_deactivates_and_keeps_the_record(
 def test_staff_access_matrix(
     client: TestClient, admin: dict[str, str], world: dict[str, Any]
 ) -> None:
-    """Personal data: admin and the kitchen's own managers only (CONTRACT §2, §4)."""
+    """Personal data: admin and the kitchen's own managers only (docs/api.md, docs/shifts.md)."""
     k = world["a"]["id"]
     body = {"full_name": "Budi", "role": "driver"}
 
