@@ -185,7 +185,8 @@ def import_tkpi(
     """Load or update foods from a TKPI-style CSV; every row not loaded is reported."""
     from rich.progress import Progress
 
-    from app.foods.importer import UnreadableFile, import_tkpi
+    from app.core.csvfiles import UnreadableFile
+    from app.foods.importer import import_tkpi
 
     engine = _open_database(_settings())
     try:
@@ -225,7 +226,8 @@ def purge_idempotency() -> None:
 @cli.command("import-prices")
 def import_prices(path: Path) -> None:
     """Load or update food prices from a CSV price list; every row not loaded is reported."""
-    from app.prices.importer import UnreadableFile, import_prices
+    from app.core.csvfiles import UnreadableFile
+    from app.prices.importer import import_prices
 
     engine = _open_database(_settings())
     try:

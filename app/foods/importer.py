@@ -30,7 +30,7 @@ import csv
 import math
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -38,6 +38,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.core.csvfiles import UnreadableFile
+from app.core.csvfiles import records as csv_records
 from app.core.versions import BUMP_REFERENCE
 from app.foods import rules
 from app.foods.models import FOOD_CODE_PATTERN, Allergen, Food, FoodGroup, HalalStatus
@@ -82,10 +84,6 @@ REQUIRED_COLUMNS = ("code", "name")
 _CODE_RE = re.compile(FOOD_CODE_PATTERN)
 _SECTION_RE = re.compile(r"^\s*(\d+\.\d+)")
 _CHUNK = 200  # rows per batch: one IN (...) query and one flush each
-
-
-class UnreadableFile(Exception):
-    """The file as a whole cannot be imported (missing, not UTF-8 text, no usable header)."""
 
 
 @dataclass(frozen=True)
@@ -297,7 +295,7 @@ def parse_tkpi(lines: Iterable[str]) -> tuple[list[FoodRow], list[Rejected], int
     first_line: dict[str, int] = {}
     records = 0
     next_line = reader.line_num + 1
-    for line, values in _records(reader, next_line):
+    for line, values in csv_records(reader, next_line):
         records += 1
         code = values[header.index("code")].strip() if len(values) > header.index("code") else ""
         if len(values) != len(header):
@@ -316,21 +314,6 @@ def parse_tkpi(lines: Iterable[str]) -> tuple[list[FoodRow], list[Rejected], int
         first_line[row.code] = line
         rows.append(row)
     return rows, rejected, records
-
-
-def _records(reader: Any, start: int) -> Iterator[tuple[int, list[str]]]:
-    """(first line, values) of each non-blank record; a broken record ends the file."""
-    line = start
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise UnreadableFile(f"line {line}: cannot be read ({exc})") from None
-        if values and any(v.strip() for v in values):
-            yield line, values
-        line = reader.line_num + 1
 
 
 def _existing(session: Session, codes: Sequence[str]) -> dict[str, Food]:

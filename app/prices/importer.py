@@ -15,7 +15,7 @@ and left alone when it gives the same.
 import csv
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app.core.csvfiles import UnreadableFile
+from app.core.csvfiles import records as csv_records
 from app.core.regions import REGION_CODE_RE
 from app.core.schemas import FIRST_DAY, INT_MAX, LAST_DAY
 from app.core.versions import BUMP_REFERENCE
@@ -34,10 +36,6 @@ REQUIRED_COLUMNS = ("food_code", "price_per_kg", "valid_from")
 _WHOLE = re.compile(r"^[0-9]+$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 NOTE_MAX = 500
-
-
-class UnreadableFile(Exception):
-    """The file as a whole cannot be imported (not UTF-8 text, no usable header)."""
 
 
 @dataclass(frozen=True)
@@ -153,21 +151,6 @@ def _row(line: int, cells: dict[str, str]) -> PriceRow:
     )
 
 
-def _records(reader: Any, start: int) -> Iterator[tuple[int, list[str]]]:
-    """(first line, values) of each non-blank record; a broken record ends the file."""
-    line = start
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise UnreadableFile(f"line {line}: cannot be read ({exc})") from None
-        if values and any(v.strip() for v in values):
-            yield line, values
-        line = reader.line_num + 1
-
-
 def parse_prices(lines: Iterable[str]) -> tuple[list[PriceRow], list[Rejected], int]:
     """Read a price list: (rows that may be loaded, rows rejected, records in the file).
 
@@ -189,7 +172,7 @@ def parse_prices(lines: Iterable[str]) -> tuple[list[PriceRow], list[Rejected], 
     first: dict[tuple[str, str | None, str | None, date], int] = {}
     records = 0
     code_at = header.index("food_code")
-    for line, values in _records(reader, reader.line_num + 1):
+    for line, values in csv_records(reader, reader.line_num + 1):
         records += 1
         code = values[code_at].strip() if len(values) > code_at else ""
         if len(values) != len(header):

@@ -19,13 +19,11 @@ from tests.builders.menus import make_menu
 from tests.reliability.test_authz_matrix import (
     ADMIN,
     API,
-    PATH_IDS,
     ROUTES,
-    Row,
-    World,
     api_routes,
     build_world,
     expected_status,
+    request_args,
 )
 
 DAY = "2026-03-02"  # the world's shift, food-safety check and meal counts are of this day
@@ -39,23 +37,6 @@ SHOWN = {
     ("PATCH", "/deliveries/{delivery_id}"),
     ("PUT", "/kitchens/{kitchen_id}/hygiene-certificate"),
 }
-
-
-def _request(world: World, row: Row) -> tuple[str, dict[str, Any]]:
-    """The row's URL and arguments as admin; any object they need is made now."""
-    params = {
-        name[1:-1]: (row.ids.get(name[1:-1]) or PATH_IDS[name[1:-1]])(world)
-        for name in row.path.split("/")
-        if name.startswith("{")
-    }
-    kwargs: dict[str, Any] = {"headers": world.headers[ADMIN]}
-    if row.body is not None:
-        kwargs["json"] = row.body(world)
-    if row.form is not None:
-        kwargs["data"] = row.form(world)
-    if row.query:
-        kwargs["params"] = row.query
-    return API + row.path.format(**params), kwargs
 
 
 def test_every_write_that_changes_the_day_view_changes_its_etag(
@@ -83,7 +64,7 @@ def test_every_write_that_changes_the_day_view_changes_its_etag(
     for row in rows:
         if expected_status(row, ADMIN) >= 400:
             continue
-        url, kwargs = _request(world, row)
+        url, kwargs = request_args(world, row, ADMIN)
         tag, before = day_view()
         resp = client.request(row.method, url, **kwargs)
         assert resp.status_code == expected_status(row, ADMIN), (row, resp.text)

@@ -629,22 +629,28 @@ def test_every_api_route_has_a_row(app: FastAPI) -> None:
 # -- the matrix --------------------------------------------------------------------------
 
 
+def request_args(world: World, row: Row, principal: str) -> tuple[str, dict[str, Any]]:
+    """The row's URL and request arguments for a principal; objects it consumes are made now."""
+    params = {
+        name[1:-1]: (row.ids.get(name[1:-1]) or PATH_IDS[name[1:-1]])(world)
+        for name in row.path.split("/")
+        if name.startswith("{")
+    }
+    kwargs: dict[str, Any] = {"headers": world.headers[principal]}
+    if row.body is not None:
+        kwargs["json"] = row.body(world)
+    if row.form is not None:
+        kwargs["data"] = row.form(world)
+    if row.query:
+        kwargs["params"] = row.query
+    return API + row.path.format(**params), kwargs
+
+
 def _calls(world: World) -> Iterator[tuple[Row, str, int, Any]]:
     for row in ROUTES:
         for principal in PRINCIPALS:
-            params = {
-                name[1:-1]: (row.ids.get(name[1:-1]) or PATH_IDS[name[1:-1]])(world)
-                for name in row.path.split("/")
-                if name.startswith("{")
-            }
-            kwargs: dict[str, Any] = {"headers": world.headers[principal]}
-            if row.body is not None:
-                kwargs["json"] = row.body(world)
-            if row.form is not None:
-                kwargs["data"] = row.form(world)
-            if row.query:
-                kwargs["params"] = row.query
-            resp = world.client.request(row.method, API + row.path.format(**params), **kwargs)
+            url, kwargs = request_args(world, row, principal)
+            resp = world.client.request(row.method, url, **kwargs)
             yield row, principal, expected_status(row, principal), resp
 
 
