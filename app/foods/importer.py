@@ -38,7 +38,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.core.csvfiles import UnreadableFile
+from app.core.csvfiles import header as read_header
 from app.core.csvfiles import records as csv_records
 from app.core.versions import BUMP_REFERENCE
 from app.foods import rules
@@ -281,15 +281,7 @@ def parse_tkpi(lines: Iterable[str]) -> tuple[list[FoodRow], list[Rejected], int
     its first row; later ones are rejected.
     """
     reader = csv.reader(iter(lines))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise UnreadableFile("the file is empty") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise UnreadableFile(f"the header cannot be read: {exc}") from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise UnreadableFile(f"the header lacks column(s): {', '.join(missing)}")
+    header = read_header(reader, REQUIRED_COLUMNS)
     rows: list[FoodRow] = []
     rejected: list[Rejected] = []
     first_line: dict[str, int] = {}

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.core.csvfiles import UnreadableFile
+from app.core.csvfiles import header as read_header
 from app.core.csvfiles import records as csv_records
 from app.core.regions import REGION_CODE_RE
 from app.core.schemas import FIRST_DAY, INT_MAX, LAST_DAY
@@ -158,15 +158,7 @@ def parse_prices(lines: Iterable[str]) -> tuple[list[PriceRow], list[Rejected], 
     food, scope and `valid_from`) keeps its first row; later ones are rejected.
     """
     reader = csv.reader(iter(lines))
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise UnreadableFile("the file is empty") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise UnreadableFile(f"the header cannot be read: {exc}") from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise UnreadableFile(f"the header lacks column(s): {', '.join(missing)}")
+    header = read_header(reader, REQUIRED_COLUMNS)
     rows: list[PriceRow] = []
     rejected: list[Rejected] = []
     first: dict[tuple[str, str | None, str | None, date], int] = {}
