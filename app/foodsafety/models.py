@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Index
 from sqlmodel import Field
 
 from app.core.models import IdTimestamps, Timestamps, Versioned
@@ -16,8 +16,18 @@ from app.core.types import UTCDateTime
 
 class FoodSafetyCheck(IdTimestamps, Versioned, table=True):
     __tablename__ = "food_safety_checks"
+    # A delivery's hours start at the day's cooking: reports look up the latest cooking
+    # of a (kitchen, day) once per delivery, so this index answers each in one probe.
+    __table_args__ = (
+        Index(
+            "ix_food_safety_checks_kitchen_id_service_date_cooked_at",
+            "kitchen_id",
+            "service_date",
+            "cooked_at",
+        ),
+    )
 
-    kitchen_id: uuid.UUID = Field(foreign_key="kitchens.id", index=True, ondelete="CASCADE")
+    kitchen_id: uuid.UUID = Field(foreign_key="kitchens.id", ondelete="CASCADE")
     service_date: date = Field(index=True)
     cooked_at: datetime = Field(sa_type=UTCDateTime)
     dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
