@@ -25,9 +25,9 @@ from app.planning.model import (
 from app.planning.solver import plan_menus
 from tests.planning.test_solver import (
     LUNCH,
+    assert_day_holds,
     cheapest_factor,
     group,
-    group_passes,
     random_problem,
     recipe,
     school_days,
@@ -110,15 +110,10 @@ def assert_days_hold(problem: PlanProblem, result: PlanResult) -> None:
     for day in result.days:
         costs, terms = _day_costs(problem, day.service_date)
         plate = [replace(by_id[i.recipe_id], cost=costs[i.recipe_id]) for i in day.items]
-        day_cost = 0.0
-        for need, served in zip(problem.groups, _needs_on(problem, terms), strict=True):
-            factor = day.portion_factors[need.code]
-            assert group_passes(plate, factor, need, problem.rule), (day.service_date, need.code)
-            per_portion = factor * sum(r.cost or 0.0 for r in plate)
-            assert day.cost_per_portion[need.code] == pytest.approx(per_portion, abs=0.01)
-            day_cost += served.portions * per_portion
-        assert day.cost_per_day == pytest.approx(day_cost, abs=0.01)
-        total += day_cost
+        served = zip(problem.groups, _needs_on(problem, terms), strict=True)
+        total += assert_day_holds(
+            problem, day, plate, [(need, on_day.portions) for need, on_day in served]
+        )
         uses.update(r.id for r in plate)
     assert max(uses.values()) <= problem.max_repeats
     assert result.total_cost == pytest.approx(total, abs=0.05)

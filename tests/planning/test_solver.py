@@ -20,6 +20,7 @@ from app.planning.model import (
     CandidateRecipe,
     GroupNeed,
     MealRule,
+    PlannedDay,
     PlanProblem,
     PlanResult,
     PlanStatus,
@@ -184,18 +185,31 @@ def assert_rules_hold(problem: PlanProblem, result: PlanResult) -> None:
             "plant_protein",
         }
         assert all(r.allowed and r.cost is not None for r in plate)
-        day_cost = 0.0
-        for need in problem.groups:
-            factor = day.portion_factors[need.code]
-            assert group_passes(plate, factor, need, problem.rule), (day.service_date, need.code)
-            per_portion = factor * sum(r.cost or 0.0 for r in plate)
-            assert day.cost_per_portion[need.code] == pytest.approx(per_portion, abs=0.01)
-            day_cost += need.portions * per_portion
-        assert day.cost_per_day == pytest.approx(day_cost, abs=0.01)
-        total += day_cost
+        total += assert_day_holds(
+            problem, day, plate, [(need, need.portions) for need in problem.groups]
+        )
         uses.update(r.id for r in plate)
     assert max(uses.values()) <= problem.max_repeats
     assert result.total_cost == pytest.approx(total, abs=0.05)
+
+
+def assert_day_holds(
+    problem: PlanProblem,
+    day: PlannedDay,
+    plate: Sequence[CandidateRecipe],
+    groups: Sequence[tuple[GroupNeed, int]],
+) -> float:
+    """One planned day: each group's plate passes at its factor and costs what the answer
+    says, for the given (need, portions served) of each group; returns the day's cost."""
+    day_cost = 0.0
+    for need, portions in groups:
+        factor = day.portion_factors[need.code]
+        assert group_passes(plate, factor, need, problem.rule), (day.service_date, need.code)
+        per_portion = factor * sum(r.cost or 0.0 for r in plate)
+        assert day.cost_per_portion[need.code] == pytest.approx(per_portion, abs=0.01)
+        day_cost += portions * per_portion
+    assert day.cost_per_day == pytest.approx(day_cost, abs=0.01)
+    return day_cost
 
 
 # ---- least cost ---------------------------------------------------------------------------
