@@ -14,7 +14,7 @@ from app.foods import service
 from app.foods.access import ReadableFood, ReferenceWriter, WritableFood
 from app.foods.models import FoodCreate, FoodGroup, FoodPublic, FoodUpdate
 from app.foods.service import FoodCodeTaken, InvalidRawForm
-from app.kitchens.access import row_tag
+from app.kitchens.access import row_etag
 
 router = api_router(tags=["foods"])
 
@@ -42,7 +42,7 @@ async def list_foods(
 
 @router.get("/foods/{food_id}", summary="Get a food")
 async def get_food(food: ReadableFood, session: SessionDep, cond: ConditionalDep) -> FoodPublic:
-    cond.tag(await row_tag(session, food, None))
+    cond.tag(row_etag(food))
     return service.to_public(food)
 
 
@@ -65,5 +65,5 @@ async def update_food(
     food: WritableFood, data: FoodUpdate, session: SessionDep, cond: ConditionalDep
 ) -> FoodPublic:
     food = await service.update_food(session, food=food, data=data)
-    cond.tag(await row_tag(session, food, None))
+    cond.tag(row_etag(food))
     return service.to_public(food)

@@ -14,7 +14,7 @@ from app.foodsafety.models import (
     FoodSafetyCheckPublic,
     FoodSafetyCheckUpdate,
 )
-from app.kitchens.access import ManagedKitchen, OpsReadKitchen, row_tag
+from app.kitchens.access import ManagedKitchen, OpsReadKitchen, row_etag
 
 router = api_router(tags=["food safety"])
 
@@ -50,7 +50,7 @@ async def list_checks(
 async def get_check(
     check: ReadableCheck, session: SessionDep, cond: ConditionalDep
 ) -> FoodSafetyCheckPublic:
-    cond.tag(await row_tag(session, check, None))
+    cond.tag(row_etag(check))
     return FoodSafetyCheckPublic.model_validate(check)
 
 
@@ -62,5 +62,5 @@ async def update_check(
     check: WritableCheck, data: FoodSafetyCheckUpdate, session: SessionDep, cond: ConditionalDep
 ) -> FoodSafetyCheckPublic:
     check = await service.update_check(session, check=check, data=data)
-    cond.tag(await row_tag(session, check, None))
+    cond.tag(row_etag(check))
     return FoodSafetyCheckPublic.model_validate(check)

@@ -48,15 +48,25 @@ _REFERENCE_TOUCHED = "reference_touched"
 _LOADED = "kitchens_loaded"
 
 
-async def kitchen_tag(_: AsyncSession, kitchen: Kitchen, __: Any) -> str:
+def kitchen_etag(kitchen: Kitchen) -> str:
     """A kitchen's ETag: its row's version, and its hygiene status, which moves with the
     kitchen's calendar (a certificate turns expiring, then expired, with no write)."""
     return version_tag("kitchens", kitchen.id, kitchen.version, kitchen.hygiene_status.value)
 
 
-async def row_tag(_: AsyncSession, obj: Any, __: Any) -> str:
+def row_etag(obj: Any) -> str:
     """The ETag of an object whose representation is its own row: table, id, version."""
     return version_tag(obj.__tablename__, obj.id, obj.version)
+
+
+async def kitchen_tag(_: AsyncSession, kitchen: Kitchen, __: Any) -> str:
+    """`kitchen_etag` as a loader's tag function."""
+    return kitchen_etag(kitchen)
+
+
+async def row_tag(_: AsyncSession, obj: Any, __: Any) -> str:
+    """`row_etag` as a loader's tag function."""
+    return row_etag(obj)
 
 
 async def touch_kitchen(session: AsyncSession, kitchen: Kitchen) -> None:

@@ -7,7 +7,7 @@ from app.core.errors import problems
 from app.core.pagination import Page, PageDep
 from app.core.routing import api_router
 from app.kitchens import oversight
-from app.kitchens.access import HealthAdministeredKitchen, OpsReadKitchen, kitchen_tag
+from app.kitchens.access import HealthAdministeredKitchen, OpsReadKitchen, kitchen_etag
 from app.kitchens.models import (
     HygieneCertificate,
     KitchenPublic,
@@ -30,7 +30,7 @@ async def put_hygiene_certificate(
     cond: ConditionalDep,
 ) -> KitchenPublic:
     kitchen = await oversight.put_certificate(session, kitchen=kitchen, data=data)
-    cond.tag(await kitchen_tag(session, kitchen, kitchen))
+    cond.tag(kitchen_etag(kitchen))
     return KitchenPublic.model_validate(kitchen)
 
 
@@ -47,7 +47,7 @@ async def suspend_kitchen(
     cond: ConditionalDep,
 ) -> KitchenPublic:
     kitchen = await oversight.suspend(session, kitchen=kitchen, principal=principal, data=data)
-    cond.tag(await kitchen_tag(session, kitchen, kitchen))
+    cond.tag(kitchen_etag(kitchen))
     return KitchenPublic.model_validate(kitchen)
 
 
@@ -64,7 +64,7 @@ async def reinstate_kitchen(
     cond: ConditionalDep,
 ) -> KitchenPublic:
     kitchen = await oversight.reinstate(session, kitchen=kitchen, principal=principal, data=data)
-    cond.tag(await kitchen_tag(session, kitchen, kitchen))
+    cond.tag(kitchen_etag(kitchen))
     return KitchenPublic.model_validate(kitchen)
 
 

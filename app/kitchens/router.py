@@ -12,7 +12,7 @@ from app.core.pagination import Page, PageDep
 from app.core.regions import RegionCode
 from app.core.routing import api_router
 from app.kitchens import service
-from app.kitchens.access import AdministeredKitchen, VisibleKitchen, kitchen_tag
+from app.kitchens.access import AdministeredKitchen, VisibleKitchen, kitchen_etag
 from app.kitchens.models import KitchenCreate, KitchenPublic, KitchenUpdate
 from app.kitchens.service import KitchenCodeTaken
 
@@ -51,7 +51,7 @@ async def list_kitchens(
 async def get_kitchen(
     kitchen: VisibleKitchen, session: SessionDep, cond: ConditionalDep
 ) -> KitchenPublic:
-    cond.tag(await kitchen_tag(session, kitchen, kitchen))
+    cond.tag(kitchen_etag(kitchen))
     return KitchenPublic.model_validate(kitchen)
 
 
@@ -64,5 +64,5 @@ async def update_kitchen(
     kitchen: AdministeredKitchen, data: KitchenUpdate, session: SessionDep, cond: ConditionalDep
 ) -> KitchenPublic:
     kitchen = await service.update_kitchen(session, kitchen=kitchen, data=data)
-    cond.tag(await kitchen_tag(session, kitchen, kitchen))
+    cond.tag(kitchen_etag(kitchen))
     return KitchenPublic.model_validate(kitchen)

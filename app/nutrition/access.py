@@ -17,7 +17,7 @@ from app.core.conditional import ConditionalDep
 from app.core.deps import SAFE_METHODS, SessionDep
 from app.core.errors import NotFound
 from app.core.openapi import document_access
-from app.kitchens.access import row_tag, touch_reference
+from app.kitchens.access import row_etag, touch_reference
 from app.nutrition.models import NutritionRule, NutritionTarget
 from app.nutrition.service import rule_rows, rules_tag
 
@@ -41,7 +41,7 @@ def target_loader(policy: Policy) -> Callable[..., Awaitable[NutritionTarget]]:
         if target is None:
             raise NotFound("Nutrition target")
         if write:
-            cond.require(await row_tag(session, target, None))
+            cond.require(row_etag(target))
             await touch_reference(session)
         return target
 

@@ -4,7 +4,7 @@ from app.auth.deps import AnyPrincipal
 from app.core.conditional import ConditionalDep
 from app.core.deps import SessionDep
 from app.core.routing import api_router
-from app.kitchens.access import row_tag
+from app.kitchens.access import row_etag
 from app.nutrition import service
 from app.nutrition.access import ReadableTarget, WritableRules, WritableTarget
 from app.nutrition.models import (
@@ -30,7 +30,7 @@ async def list_targets(_: AnyPrincipal, session: SessionDep) -> NutritionTargetL
 async def get_target(
     target: ReadableTarget, session: SessionDep, cond: ConditionalDep
 ) -> NutritionTargetPublic:
-    cond.tag(await row_tag(session, target, None))
+    cond.tag(row_etag(target))
     return service.target_public(target)
 
 
@@ -39,7 +39,7 @@ async def update_target(
     target: WritableTarget, data: NutritionTargetUpdate, session: SessionDep, cond: ConditionalDep
 ) -> NutritionTargetPublic:
     public = await service.update_target(session, target=target, data=data)
-    cond.tag(await row_tag(session, target, None))
+    cond.tag(row_etag(target))
     return public
 
 

@@ -7,7 +7,7 @@ from app.core.deps import SessionDep
 from app.core.errors import problems
 from app.core.pagination import Page, PageDep
 from app.core.routing import api_router
-from app.kitchens.access import ManagedKitchen, OpsReadKitchen, row_tag
+from app.kitchens.access import ManagedKitchen, OpsReadKitchen, row_etag
 from app.schools import service
 from app.schools.access import ReadableSchool, WritableSchool
 from app.schools.models import SchoolCreate, SchoolPublic, SchoolUpdate
@@ -40,7 +40,7 @@ async def list_schools(
 async def get_school(
     school: ReadableSchool, session: SessionDep, cond: ConditionalDep
 ) -> SchoolPublic:
-    cond.tag(await row_tag(session, school, None))
+    cond.tag(row_etag(school))
     return await service.get_school(session, school=school)
 
 
@@ -49,5 +49,5 @@ async def update_school(
     school: WritableSchool, data: SchoolUpdate, session: SessionDep, cond: ConditionalDep
 ) -> SchoolPublic:
     public = await service.update_school(session, school=school, data=data)
-    cond.tag(await row_tag(session, school, None))
+    cond.tag(row_etag(school))
     return public

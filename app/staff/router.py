@@ -8,7 +8,7 @@ from app.core.conditional import ConditionalDep
 from app.core.deps import SessionDep
 from app.core.pagination import Page, PageDep
 from app.core.routing import api_router
-from app.kitchens.access import ManagedKitchen, row_tag
+from app.kitchens.access import ManagedKitchen, row_etag
 from app.staff import service
 from app.staff.access import ManagedStaff
 from app.staff.models import StaffCreate, StaffPublic, StaffRole, StaffUpdate
@@ -44,7 +44,7 @@ async def list_staff(
 
 @router.get("/staff/{staff_id}", summary="Get a staff member")
 async def get_staff(staff: ManagedStaff, session: SessionDep, cond: ConditionalDep) -> StaffPublic:
-    cond.tag(await row_tag(session, staff, None))
+    cond.tag(row_etag(staff))
     return StaffPublic.model_validate(staff)
 
 
@@ -53,7 +53,7 @@ async def update_staff(
     staff: ManagedStaff, data: StaffUpdate, session: SessionDep, cond: ConditionalDep
 ) -> StaffPublic:
     staff = await service.update_staff(session, staff=staff, data=data)
-    cond.tag(await row_tag(session, staff, None))
+    cond.tag(row_etag(staff))
     return StaffPublic.model_validate(staff)
 
 
